@@ -1,0 +1,46 @@
+"""The Typer application object and what every command shares (console, exit codes)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import typer
+from rich.console import Console
+
+from sync import __version__
+
+
+class Exit(IntEnum):
+    """Process exit codes shared by every command."""
+
+    OK = 0
+    INVALID = 1  # validate: some rows are invalid
+    USAGE = 2  # usage or configuration error, unreadable input
+    FAILED = 3  # sync: some listings failed
+
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="ocop-sync",
+    help="Keep OCOP product catalogs in step with marketplace listings.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"ocop-sync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """ocop-sync: validate catalogs, plan and push listings, inspect failures."""
