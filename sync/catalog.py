@@ -252,12 +252,15 @@ class Catalog(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Catalog:
-        owners: dict[str, str] = {}
-        for product in self.products:
-            for sku in (product.sku, *(v.sku for v in product.variants)):
-                if sku in owners and not (sku == product.sku and owners[sku] == product.sku):
-                    raise ValueError(f"SKU {sku} is used by {owners[sku]} and {product.sku}")
-                owners[sku] = product.sku
+        # Owners are tracked by product position, not SKU: comparing SKUs let two products
+        # with the same SKU through. A variant may reuse its own product's SKU (dict.fromkeys).
+        owners: dict[str, int] = {}
+        for index, product in enumerate(self.products):
+            for sku in dict.fromkeys((product.sku, *(v.sku for v in product.variants))):
+                if sku in owners:
+                    owner = self.products[owners[sku]].sku
+                    raise ValueError(f"SKU {sku} is used by {owner} and {product.sku}")
+                owners[sku] = index
         slugs: set[str] = set()
         for product in self.products:
             # Deterministic de-duplication: a colliding slug takes the product SKU as suffix,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -25,6 +26,9 @@ def parse_vnd(value: object) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float | Decimal):
+        # int(inf) raises OverflowError, which validators would not turn into a clean error.
+        if not math.isfinite(value):
+            raise MoneyError(f"not a price: {value!r}")
         if value != int(value):
             raise MoneyError(f"VND has no minor unit, got {value}")
         return int(value)

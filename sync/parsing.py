@@ -70,7 +70,11 @@ def parse_quantity(value: object) -> tuple[Decimal, str]:
         amount = Decimal(match.group(1).replace(",", "."))
     except InvalidOperation:  # pragma: no cover - regex guarantees digits
         raise ValueError(f"not a net quantity: {value!r}") from None
-    return amount, _UNIT_ALIASES[match.group(2).lower()]
+    # casefold, not lower: IGNORECASE also matches e.g. 'ſ' for 's', which lower() keeps.
+    unit = _UNIT_ALIASES.get(match.group(2).casefold())
+    if unit is None:
+        raise ValueError(f"not a net quantity: {value!r} (e.g. '500 g', '1 l', '10 piece')")
+    return amount, unit
 
 
 def parse_int(value: object, what: str = "number") -> int:

@@ -1,0 +1,173 @@
+"""The connector contract: what every marketplace implements.
+
+A marketplace is one folder under `connectors/` with a mapping (canonical product -> listing
+payloads + completeness issues), an async client (its HTTP protocol) and a sandbox (a real
+HTTP server speaking the same protocol), registered in `connectors/registry.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from starlette.applications import Starlette
+
+if TYPE_CHECKING:
+    from sync.catalog import Product
+    from sync.settings import Account
+
+
+def stable_hash(payload: Any) -> str:
+    """Short, stable hash of a JSON-serialisable payload (key order does not matter)."""
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListingIssue:
+    """One completeness/validation finding for a listing (like Akeneo's completeness)."""
+
+    field: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+
+@dataclass
+class Listing:
+    """One listing in a marketplace's own format, keyed by `sku` (usually the variant SKU).
+
+    `content` is everything except price and stock (those have fast paths); `price` is in the
+    marketplace's unit as it will be sent (int VND, or a USD string for Alibaba).
+    """
+
+    sku: str
+    product_sku: str
+    content: dict[str, Any]
+    price: int | str
+    stock: int
+    images: list[str] = field(default_factory=list)
+    issues: list[ListingIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no issue is an error (warnings do not block a push)."""
+        return not any(issue.severity == "error" for issue in self.issues)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the content part; a change means a full update."""
+        return stable_hash(self.content)
+
+
+@dataclass(frozen=True)
+class RemoteListing:
+    """A listing as the marketplace reports it."""
+
+    remote_id: str
+    sku: str
+    active: bool
+    price: int | str
+    stock: int
+    content: dict[str, Any]
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the remote content, comparable with `Listing.content_hash`."""
+        return stable_hash(self.content)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Outcome of one item inside a batch call (partial success is normal)."""
+
+    sku: str
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when this item succeeded."""
+        return self.error is None
+
+
+class Mapping(Protocol):
+    """Canonical product -> this marketplace's listings."""
+
+    def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
+        """The product's listings (one per variant or per product) with their issues."""
+        ...
+
+
+class MarketplaceClient(Protocol):
+    """Async client for one account. Each call raises from connectors.errors on failure."""
+
+    account: Account
+
+    async def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """The remote listing with this seller SKU, or None."""
+        ...
+
+    async def create(self, listing: Listing) -> str:
+        """Create the listing, return its remote id. Not retried by the HTTP layer."""
+        ...
+
+    async def update(self, remote_id: str, listing: Listing) -> None:
+        """Replace content, price and stock of an existing listing."""
+        ...
+
+    async def update_price(self, remote_id: str, listing: Listing) -> None:
+        """Send only the price."""
+        ...
+
+    async def update_stock(self, remote_id: str, listing: Listing) -> None:
+        """Send only the stock."""
+        ...
+
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]]
+    ) -> list[ItemResult]:
+        """Price and stock for many listings in as few calls as the marketplace allows."""
+        ...
+
+    async def delist(self, remote_id: str, sku: str) -> None:
+        """Take the listing off sale (kept remotely, can be relisted)."""
+        ...
+
+    async def relist(self, remote_id: str, sku: str) -> None:
+        """Put a delisted listing back on sale."""
+        ...
+
+    def list_remote(self, page_size: int = 100) -> AsyncIterator[RemoteListing]:
+        """Every listing of this account, page by page."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the underlying HTTP client."""
+        ...
+
+
+@dataclass(frozen=True)
+class SandboxKit:
+    """How tests and the demo use this marketplace's sandbox."""
+
+    # A valid account for seller `name` on a sandbox at `base_url` (sandbox credentials).
+    account: Callable[[str, str], Account]
+    # A copy of a valid listing that the marketplace must reject (its own rule broken).
+    invalid_listing: Callable[[Listing], Listing]
+
+
+@dataclass(frozen=True)
+class Connector:
+    """A registry entry: how to map, how to talk, how to sandbox one marketplace."""
+
+    name: str
+    title: str
+    mapping: Mapping
+    client_factory: Callable[..., MarketplaceClient]
+    sandbox_factory: Callable[..., Starlette]  # (SandboxConfig) -> app
+    sandbox_kit: SandboxKit
+    batch_size: int = 1  # items per update_prices_stocks call (1 = no batch endpoint)
+    feed_exporter: Callable[..., None] | None = None  # bulk-upload file for the web portal

@@ -1,0 +1,215 @@
+"""Shared HTTP layer: one pooled httpx.AsyncClient per account, tenacity retries for transient
+failures only, the marketplace's wait honoured, errors classified (design.md §4).
+
+A concrete client subclasses `HttpClient` and overrides a few hooks instead of copying it:
+`prepare` (auth headers, signing), `classify` (its error envelope), `refresh_auth`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from connectors.errors import (
+    AuthError,
+    ItemRejected,
+    MarketplaceError,
+    NotFoundError,
+    RetriableError,
+    ThrottledError,
+)
+from connectors.ratelimit import LocalRateLimiter, RateLimiter
+from sync.settings import Account
+
+log = logging.getLogger("ocop_sync.http")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with full jitter, at least the marketplace's own wait."""
+
+    max_attempts: int = 5
+    max_delay: float = 60.0  # total seconds spent waiting, across attempts
+    base: float = 0.25
+    cap: float = 10.0
+
+    def backoff(self, attempt: int) -> float:
+        """Jittered wait before attempt `attempt + 1` (attempt counts from 1)."""
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+    def wait_for(self, attempt: int, error: BaseException | None) -> float:
+        """The wait after a failed attempt: backoff, or longer if the marketplace asked."""
+        asked = getattr(error, "retry_after", None) or 0.0
+        return max(float(asked), self.backoff(attempt))
+
+    @classmethod
+    def for_account(cls, account: Account) -> RetryPolicy:
+        """The account's configured attempts and total delay."""
+        return cls(max_attempts=account.max_attempts, max_delay=account.max_retry_delay)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form; dates are rare for APIs)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def make_http_client(
+    account: Account, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one pooled AsyncClient for an account: timeouts and pool sized from its settings."""
+    limits = httpx.Limits(
+        max_connections=account.concurrency, max_keepalive_connections=account.concurrency
+    )
+    return httpx.AsyncClient(
+        base_url=account.base_url,
+        timeout=httpx.Timeout(account.timeout, connect=min(account.timeout, 5.0)),
+        limits=limits,
+        transport=transport,
+        headers={"User-Agent": "ocop-sync/0.1"},
+    )
+
+
+class HttpClient:
+    """Base of every marketplace client: send, classify, retry. Hooks are overridden."""
+
+    marketplace = "base"
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        http: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.account = account
+        self.http = http or make_http_client(account)
+        self.limiter: RateLimiter = limiter or LocalRateLimiter(account.rate_limit)
+        self.policy = policy or RetryPolicy.for_account(account)
+        self.requests_sent = 0
+
+    # -- hooks ------------------------------------------------------------------------------
+    async def prepare(self, request: httpx.Request) -> None:
+        """Add auth headers or a signature to `request` (override)."""
+
+    def classify(self, response: httpx.Response) -> MarketplaceError | None:
+        """Turn an error answer into the taxonomy; None when the answer is a success."""
+        status = response.status_code
+        if status < 400:
+            return None
+        message = self.error_message(response)
+        kw: dict[str, Any] = {"account": self.account.name, "status": status}
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return ThrottledError(message or "rate limited", retry_after=retry_after, **kw)
+        if status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            return RetriableError(message or "server error", retry_after=retry_after, **kw)
+        if status in (401, 403):
+            return AuthError(message or "authentication refused", **kw)
+        if status == 404:
+            return NotFoundError(message or "not found", **kw)
+        return ItemRejected(message or f"rejected with HTTP {status}", **kw)
+
+    def error_message(self, response: httpx.Response) -> str:
+        """The marketplace's own message from an error body (override for its envelope)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return response.text[:200]
+        if isinstance(body, dict):
+            return str(body.get("message") or body.get("error") or "")[:500]
+        return ""
+
+    async def refresh_auth(self) -> bool:
+        """Renew an expired session; True when a retry may now succeed (override)."""
+        return False
+
+    # -- sending ----------------------------------------------------------------------------
+    async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        await self.limiter.acquire()
+        await self.prepare(request)
+        started = time.perf_counter()
+        self.requests_sent += 1
+        try:
+            response = await self.http.send(request)
+        except httpx.TimeoutException as exc:
+            raise RetriableError(
+                f"timeout after {self.account.timeout:g}s ({type(exc).__name__})",
+                account=self.account.name,
+            ) from None
+        except httpx.TransportError as exc:
+            raise RetriableError(
+                f"connection failed ({type(exc).__name__})", account=self.account.name
+            ) from None
+        log.debug(
+            "%s %s %s -> %s in %.0f ms",
+            self.account.name,
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        error = self.classify(response)
+        if error is not None:
+            if isinstance(error, ThrottledError):
+                # One throttle answer pauses every caller sharing this limiter.
+                await self.limiter.cooldown(error.retry_after or self.policy.backoff(1) + 0.5)
+            raise error
+        return response
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        retry: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send with retries for transient failures (`retry=False`: exactly one attempt)."""
+        refreshed = False
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return self.policy.wait_for(state.attempt_number, error)
+
+        started = time.monotonic()
+
+        def give_up(state: RetryCallState) -> bool:
+            # Bounded attempts and bounded total waiting: a flapping marketplace cannot
+            # hold a listing (or a worker) forever.
+            if stop_after_attempt(self.policy.max_attempts)(state):
+                return True
+            return time.monotonic() - started > self.policy.max_delay
+
+        attempts = AsyncRetrying(
+            stop=give_up if retry else stop_after_attempt(1),
+            wait=wait,
+            retry=retry_if_exception_type(RetriableError),
+            reraise=True,
+        )
+        async for attempt in attempts:
+            with attempt:
+                try:
+                    return await self._send_once(self.http.build_request(method, url, **kwargs))
+                except AuthError:
+                    if refreshed or not await self.refresh_auth():
+                        raise
+                    refreshed = True
+                    return await self._send_once(self.http.build_request(method, url, **kwargs))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Close the pooled HTTP client."""
+        await self.http.aclose()

@@ -1,0 +1,190 @@
+"""Settings: accounts, state URL, catalog path, Redis, schedule.
+
+Loaded from a TOML file (``--config`` or ``OCOP_SYNC_CONFIG``) plus ``OCOP_SYNC_*`` environment
+variables. Credentials are SecretStr and can come from the environment alone:
+``OCOP_SYNC_ACCOUNT_<NAME>_<KEY>`` (name upper-cased, '-' -> '_'), e.g.
+``OCOP_SYNC_ACCOUNT_VOSO_BACKAN_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """The configuration file or environment is wrong; the message says where and why."""
+
+
+class PriceRules(BaseModel):
+    """Catalog price -> marketplace price, applied in order: markup, add, round, floor, FX."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    markup_percent: Decimal = Decimal(0)
+    fixed_add: int = 0
+    round_to: Annotated[int, Field(ge=1)] = 1000
+    floor: Annotated[int, Field(ge=0)] = 0
+    usd_rate: Annotated[Decimal, Field(gt=0)] | None = None  # VND per USD, for USD marketplaces
+
+
+class StockRules(BaseModel):
+    """Catalog stock -> stock shown: keep a buffer back, cap what is shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    buffer: Annotated[int, Field(ge=0)] = 0
+    max_shown: Annotated[int, Field(ge=0)] | None = None
+
+
+class Account(BaseModel):
+    """One seller account on one marketplace (e.g. one per cooperative or province)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    marketplace: str
+    base_url: str
+    credentials: dict[str, SecretStr] = Field(default_factory=dict)
+    rate_limit: Annotated[float, Field(gt=0)] = 10.0  # requests per second allowed
+    concurrency: Annotated[int, Field(ge=1, le=256)] = 8
+    timeout: Annotated[float, Field(gt=0)] = 10.0
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    max_retry_delay: Annotated[float, Field(gt=0)] = 60.0  # total seconds of retry waits
+    categories: dict[str, str] = Field(default_factory=dict)  # OCOP group/product set -> id
+    default_category: str | None = None
+    price: PriceRules = Field(default_factory=PriceRules)
+    stock: StockRules = Field(default_factory=StockRules)
+    options: dict[str, Any] = Field(default_factory=dict)  # marketplace-specific knobs
+
+    def secret(self, key: str) -> str:
+        """The credential `key` in clear, for signing/login only. Raises ConfigError if absent."""
+        try:
+            return self.credentials[key].get_secret_value()
+        except KeyError:
+            raise ConfigError(f"account {self.name}: credential {key!r} is not set") from None
+
+    def category_for(self, group: str, product_set: str | None) -> str | None:
+        """Marketplace category id: product set first, then OCOP group, then the default."""
+        if product_set and product_set in self.categories:
+            return self.categories[product_set]
+        return self.categories.get(group, self.default_category)
+
+
+class Schedule(BaseModel):
+    """Beat schedule: incremental sync every N minutes, nightly reconcile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sync_every_minutes: Annotated[int, Field(ge=1)] = 15
+    reconcile_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "02:30"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+class Settings(BaseSettings):
+    """Everything ocop-sync needs to run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OCOP_SYNC_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    catalog: Path | None = None
+    state_url: str = "sqlite:///ocop-sync.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    audit_retention_days: Annotated[int, Field(ge=1)] = 90
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
+    accounts: list[Account] = Field(default_factory=list)
+    schedule: Schedule = Field(default_factory=Schedule)
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_names(cls, accounts: list[Account]) -> list[Account]:
+        names = [account.name for account in accounts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"account names must be unique: {', '.join(dupes)}")
+        return accounts
+
+    @model_validator(mode="after")
+    def _known_marketplaces(self) -> Settings:
+        from connectors.registry import REGISTRY  # late: connectors import settings types
+
+        for account in self.accounts:
+            if account.marketplace not in REGISTRY:
+                known = ", ".join(sorted(REGISTRY))
+                raise ValueError(
+                    f"account {account.name}: unknown marketplace {account.marketplace!r} "
+                    f"(known: {known})"
+                )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment wins over the file (init kwargs carry the file's content).
+        return env_settings, init_settings
+
+    def account(self, name: str) -> Account:
+        """The account called `name`, or ConfigError listing the known ones."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none configured"
+        raise ConfigError(f"no account named {name!r} (known: {known})")
+
+
+def _env_credentials(raw_accounts: list[dict[str, Any]]) -> None:
+    """Fill credentials from OCOP_SYNC_ACCOUNT_<NAME>_<KEY> variables (they win over the file)."""
+    for raw in raw_accounts:
+        name = str(raw.get("name", ""))
+        prefix = "OCOP_SYNC_ACCOUNT_" + name.upper().replace("-", "_") + "_"
+        creds = dict(raw.get("credentials") or {})
+        for var, value in os.environ.items():
+            if var.startswith(prefix) and len(var) > len(prefix):
+                creds[var[len(prefix) :].lower()] = value
+        raw["credentials"] = creds
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (if any) and the environment; raise ConfigError with a clear reason."""
+    path = path or os.environ.get("OCOP_SYNC_CONFIG")
+    data: dict[str, Any] = {}
+    if path:
+        file = Path(path)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: configuration file not found") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read configuration: {exc}") from None
+        if data.get("catalog") and not Path(data["catalog"]).is_absolute():
+            data["catalog"] = str((file.parent / data["catalog"]).resolve())
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    _env_credentials(data.setdefault("accounts", []))
+    try:
+        return Settings(**data)
+    except ValueError as exc:
+        raise ConfigError(f"{path or 'environment'}: {_short_errors(exc)}") from None
+
+
+def _short_errors(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for err in errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return "; ".join(parts)
