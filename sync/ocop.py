@@ -52,7 +52,9 @@ def canonical_group(version: CriteriaVersion, name: str) -> str:
         if _group_key(group) == wanted:
             return group
     allowed = "; ".join(GROUPS[version])
-    raise ValueError(f"unknown OCOP group {name!r} for criteria {version}: expected one of {allowed}")
+    raise ValueError(
+        f"unknown OCOP group {name!r} for criteria {version}: expected one of {allowed}"
+    )
 
 
 class OcopStatus(StrEnum):

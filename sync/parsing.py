@@ -8,7 +8,9 @@ from decimal import Decimal, InvalidOperation
 
 _STARS = re.compile(r"^([1-5])\s*(\*|★|sao|stars?)?$", re.IGNORECASE)
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_QUANTITY = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(g|gr|gram|kg|ml|l|lít|lit|piece|pcs|cái|gói|hộp)$", re.I)
+_QUANTITY = re.compile(
+    r"^(\d+(?:[.,]\d+)?)\s*(g|gr|gram|kg|ml|l|lít|lit|piece|pcs|cái|gói|hộp)$", re.I
+)
 _UNIT_ALIASES = {
     "g": "g",
     "gr": "g",
