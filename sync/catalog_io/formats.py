@@ -1,0 +1,67 @@
+"""Pick the reader/writer for a file by its extension, and read/write files safely."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from sync.catalog import Catalog
+from sync.catalog_io.csv_io import csv_bytes, read_csv
+from sync.catalog_io.flat_read import read_table
+from sync.catalog_io.json_io import json_bytes, read_json
+from sync.catalog_io.results import CatalogFileError, LoadResult
+from sync.catalog_io.xlsx_io import read_xlsx, xlsx_bytes
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+def format_of(path: Path, fmt: str | None = None) -> str:
+    """'json', 'csv' or 'xlsx' from `fmt` or the file extension, else CatalogFileError."""
+    name = (fmt or path.suffix).lower().lstrip(".")
+    if name not in FORMATS:
+        shown = fmt or path.suffix or "(no extension)"
+        raise CatalogFileError(
+            path, f"unsupported catalog format {shown!r}; use .json, .csv or .xlsx"
+        )
+    return name
+
+
+def load_catalog(path: Path | str) -> LoadResult:
+    """Load a catalog file (.json/.csv/.xlsx); only CatalogFileError is ever raised."""
+    source = Path(path)
+    file = str(path)
+    fmt = format_of(source)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise CatalogFileError(file, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        if fmt == "json":
+            return read_json(data, file, source)
+        table = read_csv(data, file) if fmt == "csv" else read_xlsx(data, file)
+        return read_table(table, source)
+    except CatalogFileError:
+        raise
+    except Exception as exc:  # last line of defence: callers handle exactly one exception type
+        raise CatalogFileError(file, f"cannot load ({type(exc).__name__}: {exc})") from exc
+
+
+def export_catalog(catalog: Catalog, path: Path | str, fmt: str | None = None) -> None:
+    """Write `catalog` as JSON, CSV or XLSX (by `fmt` or extension), replacing `path` atomically."""
+    target = Path(path)
+    kind = format_of(target, fmt)
+    data = {"json": json_bytes, "csv": csv_bytes, "xlsx": xlsx_bytes}[kind](catalog)
+    # Write beside the target and rename, so a crash never leaves half a catalog behind.
+    # open(..., "xb") rather than mkstemp: the file then gets the usual umask permissions.
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        try:
+            with open(temp, "xb") as out:
+                out.write(data)
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise CatalogFileError(path, f"cannot write: {exc.strerror or exc}") from None
