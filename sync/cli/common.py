@@ -1,0 +1,100 @@
+"""What the engine commands share: options, clean error handling, progress, tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sync.catalog_io import CatalogFileError, LoadResult
+from sync.cli.app import Exit, console, err_console
+from sync.executor import RunReport
+from sync.settings import ConfigError, Settings, load_settings
+
+ConfigOpt = typer.Option(
+    None, "--config", "-c", envvar="OCOP_SYNC_CONFIG", help="Configuration file (TOML).",
+    show_envvar=True,
+)
+CatalogOpt = typer.Option(None, "--catalog", help="Catalog file (overrides the configuration).")
+AccountsOpt = typer.Option([], "--account", "-a", help="Account name (repeatable; default all).")
+StateOpt = typer.Option(None, "--state-url", help="State database URL (overrides the configuration).")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn configuration and catalog problems into a message and exit 2 (no traceback)."""
+    try:
+        yield
+    except (ConfigError, CatalogFileError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(Exit.USAGE) from None
+    except KeyError as exc:  # unknown marketplace or account name from the registry
+        err_console.print(f"[red]error:[/red] {exc.args[0] if exc.args else exc}")
+        raise typer.Exit(Exit.USAGE) from None
+
+
+def settings_from(config: Path | None, state_url: str | None = None) -> Settings:
+    """Load settings, applying a --state-url override."""
+    return load_settings(config, state_url=state_url)
+
+
+def print_json(data: Any) -> None:
+    """JSON to stdout (dates and paths as strings, Vietnamese kept readable)."""
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def warn_row_errors(result: LoadResult, limit: int = 20) -> None:
+    """Catalog rows that did not load: printed to stderr, the good rows still go through."""
+    if not result.errors:
+        return
+    for error in result.errors[:limit]:
+        err_console.print(f"[yellow]skipped row[/yellow] {error}")
+    if len(result.errors) > limit:
+        err_console.print(f"[yellow]… and {len(result.errors) - limit} more row errors[/yellow]")
+
+
+def progress_bar(total: int, enabled: bool) -> Progress:
+    """A progress bar on stderr for runs with work to do (hidden when not a terminal)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not enabled or total == 0 or not err_console.is_terminal,
+    )
+
+
+def reports_table(reports: list[RunReport], title: str) -> Table:
+    """One row per account: what was done, failed, skipped, requests."""
+    table = Table(title=title)
+    for column in ("account", "created", "updated", "relisted", "price", "stock", "delisted",
+                   "failed", "skipped", "noop", "requests", "seconds"):
+        table.add_column(column, justify="left" if column == "account" else "right")
+    for r in reports:
+        table.add_row(
+            r.account, str(r.done["create"]), str(r.done["update"]), str(r.done["relist"]),
+            str(r.done["price"]), str(r.done["stock"]), str(r.done["delist"]),
+            f"[red]{r.failed}[/red]" if r.failed else "0", str(len(r.skipped)),
+            str(r.planned.get("noop", 0)), str(r.requests), f"{r.seconds:.1f}",
+        )
+    return table
+
+
+def print_failures(reports: list[RunReport], limit: int = 20) -> None:
+    """The first failures of each account, with the marketplace's message."""
+    for r in reports:
+        if r.auth_error:
+            err_console.print(f"[red]{r.account}: authentication refused[/red] — {r.auth_error}")
+        for sku, message in r.errors[:limit]:
+            console.print(f"[red]failed[/red] {r.account} {sku}: {message}")
+        if len(r.errors) > limit:
+            console.print(f"… {len(r.errors) - limit} more failures: `ocop-sync failures`")

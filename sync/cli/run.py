@@ -1,0 +1,180 @@
+"""Engine commands: plan (dry run), sync, resync, reconcile."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sync.cli.app import Exit, app, console
+from sync.cli.common import (
+    AccountsOpt,
+    CatalogOpt,
+    ConfigOpt,
+    JsonOpt,
+    StateOpt,
+    print_failures,
+    print_json,
+    progress_bar,
+    reports_table,
+    settings_from,
+    user_errors,
+    warn_row_errors,
+)
+from sync.executor import RunReport
+from sync.plan import PUSH_KINDS, AccountPlan, PlanFilter
+from sync.runner import Job, execute_plans, make_plans, open_job, reconcile_accounts
+
+SkusOpt = typer.Option([], "--sku", help="Only this variant or product SKU (repeatable).")
+
+
+def _plan_table(plans: list[AccountPlan]) -> Table:
+    table = Table(title="Plan (dry run: nothing is sent)")
+    table.add_column("account")
+    kinds = ["create", "update", "relist", "price", "stock", "delist", "skip", "noop"]
+    for kind in kinds:
+        table.add_column(kind, justify="right")
+    for plan in plans:
+        counts = plan.counts
+        table.add_row(plan.account.name, *(str(counts[k]) for k in kinds))
+    return table
+
+
+@app.command()
+def plan(
+    catalog: Path | None = CatalogOpt,
+    account: list[str] = AccountsOpt,
+    config: Path | None = ConfigOpt,
+    state_url: str | None = StateOpt,
+    as_json: bool = JsonOpt,
+    details: bool = typer.Option(False, "--details", help="List every operation."),
+) -> None:
+    """Show what a sync would do, per account. Sends nothing, writes nothing."""
+    with user_errors():
+        job = open_job(settings_from(config, state_url), account, catalog=catalog)
+        assert job.catalog is not None
+        warn_row_errors(job.catalog)
+        plans = make_plans(job, date.today())
+    if as_json:
+        print_json(
+            [
+                {
+                    "account": p.account.name,
+                    "counts": p.counts,
+                    "operations": [
+                        {"kind": op.kind.value, "sku": op.sku, "changed": op.changed, "reason": op.reason}
+                        for op in p.operations
+                    ],
+                    "skipped": [{"sku": op.sku, "reason": op.reason} for op in p.skips],
+                }
+                for p in plans
+            ]
+        )
+        return
+    console.print(_plan_table(plans))
+    if details:
+        for p in plans:
+            for op in [*p.operations, *p.skips]:
+                why = f" — {op.reason}" if op.reason else f" ({', '.join(op.changed)})"
+                console.print(f"{p.account.name} {op.kind.value:7} {op.sku}{why}")
+
+
+def run_and_report(job: Job, plans: list[AccountPlan], kind: str, as_json: bool) -> None:
+    """Execute plans inline with a progress bar, print the outcome, exit 0 or 3."""
+    total = sum(len(p.operations) for p in plans)
+    with progress_bar(total, enabled=not as_json) as bar:
+        task = bar.add_task(kind, total=total)
+        reports = asyncio.run(
+            execute_plans(job, plans, kind=kind, progress=lambda _a, n: bar.advance(task, n))
+        )
+    finish(reports, kind, as_json)
+
+
+def finish(reports: list[RunReport], kind: str, as_json: bool) -> None:
+    """Print run reports and exit with 3 when any listing failed."""
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+    else:
+        console.print(reports_table(reports, title=kind.capitalize()))
+        print_failures(reports)
+    if any(r.failed or r.auth_error for r in reports):
+        raise typer.Exit(Exit.FAILED)
+
+
+@app.command()
+def sync(
+    catalog: Path | None = CatalogOpt,
+    account: list[str] = AccountsOpt,
+    sku: list[str] = SkusOpt,
+    config: Path | None = ConfigOpt,
+    state_url: str | None = StateOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Push what changed since the last run (creates, updates, price/stock, delistings)."""
+    with user_errors():
+        job = open_job(settings_from(config, state_url), account, catalog=catalog)
+        assert job.catalog is not None
+        warn_row_errors(job.catalog)
+        plans = make_plans(job, date.today(), PlanFilter(skus=frozenset(sku)))
+    run_and_report(job, plans, "sync", as_json)
+
+
+@app.command()
+def resync(
+    account: str = typer.Option(..., "--account", "-a", help="Account to resync."),
+    sku: list[str] = SkusOpt,
+    failed: bool = typer.Option(False, "--failed", help="Only the listings that failed."),
+    everything: bool = typer.Option(False, "--all", help="Every listing of the account."),
+    catalog: Path | None = CatalogOpt,
+    config: Path | None = ConfigOpt,
+    state_url: str | None = StateOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Force a push regardless of hashes: one SKU, the failed ones, or everything."""
+    if not (sku or failed or everything):
+        raise typer.BadParameter("say what to resync: --sku SKU, --failed or --all")
+    with user_errors():
+        job = open_job(settings_from(config, state_url), [account], catalog=catalog)
+        assert job.catalog is not None
+        warn_row_errors(job.catalog)
+        flt = PlanFilter(skus=frozenset(sku), failed_only=failed, force=True)
+        plans = make_plans(job, date.today(), flt)
+    run_and_report(job, plans, "resync", as_json)
+
+
+@app.command()
+def reconcile(
+    account: list[str] = AccountsOpt,
+    catalog: Path | None = CatalogOpt,
+    config: Path | None = ConfigOpt,
+    state_url: str | None = StateOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Compare remote listings with the state; re-push hand edits, report unknown listings."""
+    with user_errors():
+        job = open_job(settings_from(config, state_url), account, catalog=catalog)
+        observed = asyncio.run(reconcile_accounts(job))
+        plans = make_plans(job, date.today())
+    pushes = sum(1 for p in plans for op in p.operations if op.kind in PUSH_KINDS)
+    if not as_json:
+        table = Table(title="Reconcile")
+        for column in ("account", "remote", "missing", "edited", "inactive", "unknown"):
+            table.add_column(column, justify="left" if column == "account" else "right")
+        for r in observed:
+            table.add_row(r.account, str(r.remote_total), str(len(r.missing)), str(len(r.edited)),
+                          str(len(r.inactive)), str(len(r.unknown)))
+        console.print(table)
+        for r in observed:
+            for sku in r.unknown[:20]:
+                console.print(f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)")
+    if as_json:
+        reports = asyncio.run(execute_plans(job, plans, kind="reconcile")) if pushes else []
+        print_json({"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]})
+        if any(r.failed for r in reports):
+            raise typer.Exit(Exit.FAILED)
+        return
+    if pushes:
+        run_and_report(job, plans, "reconcile", as_json)

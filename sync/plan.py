@@ -1,0 +1,241 @@
+"""Plan: catalog + mapping + state -> the next operation per listing. Hashing only, no HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from connectors.base import Connector, Listing, stable_hash
+from sync.catalog import Catalog, Product
+from sync.settings import Account
+from sync.state.models import BindingStatus
+from sync.state.store import Binding
+
+
+class OpKind(StrEnum):
+    """What to do with one listing."""
+
+    CREATE = "create"
+    UPDATE = "update"  # content changed (sends everything)
+    RELIST = "relist"  # was delisted, is listable again (updates first if needed)
+    PRICE = "price"  # fast path: price (and stock if it changed too)
+    STOCK = "stock"  # fast path: stock only
+    DELIST = "delist"
+    NOOP = "noop"
+    SKIP = "skip"
+
+
+PUSH_KINDS = frozenset(
+    {OpKind.CREATE, OpKind.UPDATE, OpKind.RELIST, OpKind.PRICE, OpKind.STOCK, OpKind.DELIST}
+)
+
+
+@dataclass(slots=True)
+class Operation:
+    """One planned action on one listing of one account."""
+
+    kind: OpKind
+    account: str
+    sku: str
+    product_sku: str
+    listing: Listing | None = None
+    remote_id: str | None = None
+    reason: str | None = None
+    changed: list[str] = field(default_factory=list)
+    source_hash: str | None = None
+    lookup_first: bool = True  # create: look the SKU up before sending
+
+
+@dataclass
+class AccountPlan:
+    """Every operation for one account, plus counts."""
+
+    account: Account
+    operations: list[Operation] = field(default_factory=list)  # to push (PUSH_KINDS)
+    skips: list[Operation] = field(default_factory=list)
+    noops: int = 0
+    fresh_state: bool = False  # no binding has ever been pushed: scan the remote first
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of operations per kind (noop and skip included)."""
+        counts = Counter(op.kind.value for op in self.operations)
+        counts["skip"] = len(self.skips)
+        counts["noop"] = self.noops
+        return {kind.value: counts.get(kind.value, 0) for kind in OpKind}
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    """Which listings a run considers and whether hashes are ignored."""
+
+    skus: frozenset[str] = frozenset()  # variant or product SKUs; empty = all
+    failed_only: bool = False
+    force: bool = False  # resync: push regardless of hashes
+
+    def wants(self, product_sku: str, sku: str, binding: Binding | None) -> bool:
+        """Does this listing belong to the run?"""
+        if self.skus and sku not in self.skus and product_sku not in self.skus:
+            return False
+        if self.failed_only:
+            return binding is not None and binding.status == BindingStatus.FAILED.value
+        return True
+
+
+def product_hash(product: Product) -> str:
+    """Hash of everything in a canonical product (pydantic's JSON is deterministic)."""
+    return hashlib.blake2b(product.model_dump_json().encode(), digest_size=16).hexdigest()
+
+
+def account_fingerprint(account: Account) -> str:
+    """Hash of the account settings that change what its listings look like."""
+    return stable_hash(
+        account.model_dump(
+            mode="json",
+            include={"marketplace", "categories", "default_category", "price", "stock", "options"},
+        )
+    )
+
+
+def plan_account(
+    catalog: Catalog,
+    account: Account,
+    connector: Connector,
+    bindings: dict[str, Binding],
+    today: date,
+    *,
+    flt: PlanFilter | None = None,
+    product_hashes: dict[str, str] | None = None,
+) -> AccountPlan:
+    """The operations that bring one account in line with the catalog."""
+    flt = flt or PlanFilter()
+    fp = account_fingerprint(account)
+    hashes = product_hashes if product_hashes is not None else {}
+    plan = AccountPlan(
+        account, fresh_state=not any(b.remote_id or b.create_attempted for b in bindings.values())
+    )
+    seen: set[str] = set()
+    for product in catalog.products:
+        seen.update(v.sku for v in product.variants)
+        phash = hashes.get(product.sku)
+        if phash is None:
+            phash = hashes[product.sku] = product_hash(product)
+        source = hashlib.blake2b((phash + fp).encode(), digest_size=16).hexdigest()
+        _plan_product(plan, product, account, connector, bindings, today, flt, source)
+    for sku, binding in bindings.items():
+        if sku in seen or not flt.wants(binding.product_sku, sku, binding):
+            continue
+        if _is_live(binding):
+            plan.operations.append(_delist(account, binding, "removed from the catalog"))
+    return plan
+
+
+def _is_live(binding: Binding | None) -> bool:
+    return bool(
+        binding
+        and binding.remote_id
+        and binding.status in (BindingStatus.LISTED.value, BindingStatus.FAILED.value)
+    )
+
+
+def _delist(account: Account, binding: Binding, reason: str) -> Operation:
+    return Operation(
+        OpKind.DELIST, account.name, binding.sku, binding.product_sku,
+        remote_id=binding.remote_id, reason=reason, changed=["status"],
+    )
+
+
+def _plan_product(
+    plan: AccountPlan,
+    product: Product,
+    account: Account,
+    connector: Connector,
+    bindings: dict[str, Binding],
+    today: date,
+    flt: PlanFilter,
+    source: str,
+) -> None:
+    variant_bindings = [(v.sku, bindings.get(v.sku)) for v in product.variants]
+    wanted = [(sku, b) for sku, b in variant_bindings if flt.wants(product.sku, sku, b)]
+    if not wanted:
+        return
+    listable = product.listability(today)
+    if not listable.ok:
+        reason = listable.reason or "not listable"
+        for sku, binding in wanted:
+            if binding is not None and _is_live(binding):
+                plan.operations.append(_delist(account, binding, reason))
+            elif binding is not None and binding.status == BindingStatus.DELISTED.value:
+                plan.noops += 1
+            else:
+                plan.skips.append(Operation(OpKind.SKIP, account.name, sku, product.sku, reason=reason))
+        return
+    # Fast path: nothing about the product or the account changed since the last push.
+    if not flt.force and all(
+        b is not None and b.status == BindingStatus.LISTED.value and b.source_hash == source
+        for _, b in wanted
+    ):
+        plan.noops += len(wanted)
+        return
+    wanted_skus = {sku for sku, _ in wanted}
+    for listing in connector.mapping.map_product(product, account, today):
+        if listing.sku in wanted_skus:
+            plan_listing(plan, listing, bindings.get(listing.sku), source, flt.force)
+
+
+def plan_listing(
+    plan: AccountPlan, listing: Listing, binding: Binding | None, source: str, force: bool
+) -> None:
+    """Compare one mapped listing with its binding and add the operation it needs."""
+    account = plan.account.name
+    op = Operation(
+        OpKind.NOOP, account, listing.sku, listing.product_sku, listing=listing, source_hash=source
+    )
+    if not listing.ok:
+        op.kind = OpKind.SKIP
+        op.reason = "; ".join(f"{i.field}: {i.message}" for i in listing.issues if i.severity == "error")
+        plan.skips.append(op)
+        return
+    if binding is None or not binding.remote_id:
+        op.kind = OpKind.CREATE
+        op.changed = ["content", "price", "stock"]
+        op.lookup_first = binding is not None and binding.create_attempted
+        plan.operations.append(op)
+        return
+    op.remote_id = binding.remote_id
+    content = force or binding.content_hash != listing.content_hash
+    price = binding.price != str(listing.price)
+    stock = binding.stock != listing.stock
+    op.changed = [name for name, flag in (("content", content), ("price", price), ("stock", stock)) if flag]
+    if binding.status == BindingStatus.DELISTED.value:
+        op.kind = OpKind.RELIST
+        op.changed.append("status")
+    elif content or binding.status == BindingStatus.FAILED.value:
+        op.kind = OpKind.UPDATE
+        op.changed = op.changed or ["content"]
+    elif price:
+        op.kind = OpKind.PRICE
+    elif stock:
+        op.kind = OpKind.STOCK
+    else:
+        plan.noops += 1
+        return
+    plan.operations.append(op)
+
+
+def plan_all(
+    catalog: Catalog,
+    accounts: Iterable[tuple[Account, Connector, dict[str, Binding]]],
+    today: date,
+    flt: PlanFilter | None = None,
+) -> list[AccountPlan]:
+    """Plans for several accounts, hashing each product once."""
+    hashes: dict[str, str] = {}
+    return [
+        plan_account(catalog, account, connector, bindings, today, flt=flt, product_hashes=hashes)
+        for account, connector, bindings in accounts
+    ]

@@ -1,0 +1,107 @@
+"""SQLAlchemy tables of the state store. Schema changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC)."""
+    return datetime.now(UTC)
+
+
+class BindingStatus(StrEnum):
+    """Where one listing stands on one account."""
+
+    PENDING = "pending"  # planned, not pushed yet
+    LISTED = "listed"
+    FAILED = "failed"  # last push failed; last_error has the marketplace's message
+    DELISTED = "delisted"
+    SKIPPED = "skipped"  # not listable / fails the marketplace's rules; reason says why
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the state tables."""
+
+
+class BindingRecord(Base):
+    """The centre of the model: one (account, SKU) and what we last pushed for it."""
+
+    __tablename__ = "bindings"
+    __table_args__ = (
+        UniqueConstraint("account", "sku", name="uq_bindings_account_sku"),
+        Index("ix_bindings_account_status", "account", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str] = mapped_column(String(64))
+    product_sku: Mapped[str] = mapped_column(String(64))
+    remote_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default=BindingStatus.PENDING.value)
+    reason: Mapped[str | None] = mapped_column(Text)  # skip reason or last error message
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    price: Mapped[str | None] = mapped_column(String(32))  # as pushed (VND int or USD text)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    create_attempted: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRecord(Base):
+    """One push: what was sent, how it went."""
+
+    __tablename__ = "audit"
+    __table_args__ = (
+        Index("ix_audit_account_sku", "account", "sku"),
+        Index("ix_audit_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    account: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(16))
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | failed
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class RunRecord(Base):
+    """One sync/resync/reconcile run of one account."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_account_started", "account", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # sync | resync | reconcile
+    trigger: Mapped[str] = mapped_column(String(16))  # cli | beat | demo | celery
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    planned: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    requests: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,381 @@
+"""StateStore: SQLite by default, PostgreSQL by URL. Bulk reads, group-committed writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from sync.state.models import AuditRecord, BindingRecord, BindingStatus, RunRecord, utcnow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Binding:
+    """A binding row as plain data (cheap to load by the hundred thousand)."""
+
+    account: str
+    sku: str
+    product_sku: str
+    remote_id: str | None = None
+    status: str = BindingStatus.PENDING.value
+    reason: str | None = None
+    error_kind: str | None = None
+    content_hash: str | None = None
+    source_hash: str | None = None
+    price: str | None = None
+    stock: int | None = None
+    create_attempted: bool = False
+    attempts: int = 0
+    deliveries: int = 0
+    synced_at: datetime | None = None
+
+
+@dataclass
+class PushResult:
+    """What one operation did, ready to be recorded (binding + audit row)."""
+
+    account: str
+    sku: str
+    product_sku: str
+    operation: str
+    ok: bool
+    status: str
+    remote_id: str | None = None
+    content_hash: str | None = None
+    source_hash: str | None = None
+    price: str | None = None
+    stock: int | None = None
+    message: str | None = None
+    error_kind: str | None = None
+    http_status: int | None = None
+    duration_ms: float = 0.0
+    changed: list[str] = field(default_factory=list)
+
+
+_BINDING_FIELDS = [f for f in Binding.__dataclass_fields__]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (status, the CLI) run while a sync writes; NORMAL is durable across
+    # process crashes (only an OS crash can lose the last commits).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class StateStore:
+    """Bindings, audit trail and runs, behind one small API."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = normalise_url(url)
+        self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.migrate()
+
+    # -- schema -----------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    # -- bindings ---------------------------------------------------------------------------
+    def bindings(self, account: str) -> dict[str, Binding]:
+        """Every binding of an account, keyed by SKU."""
+        columns = [getattr(BindingRecord, name) for name in _BINDING_FIELDS]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*columns).where(BindingRecord.account == account))
+            return {row.sku: Binding(*row) for row in rows}
+
+    def binding(self, account: str, sku: str) -> Binding | None:
+        """One binding, or None."""
+        columns = [getattr(BindingRecord, name) for name in _BINDING_FIELDS]
+        query = select(*columns).where(BindingRecord.account == account, BindingRecord.sku == sku)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+            return Binding(*row) if row else None
+
+    def _insert(self, conn: Connection) -> Any:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(BindingRecord)
+
+    def mark_create_attempted(self, account: str, items: Iterable[tuple[str, str]]) -> None:
+        """Record, before sending, that creates for these (sku, product_sku) are in flight.
+
+        After a crash the next run sees the flag and looks the SKU up before creating.
+        """
+        now = utcnow()
+        rows = [
+            {
+                "account": account,
+                "sku": sku,
+                "product_sku": product_sku,
+                "status": BindingStatus.PENDING.value,
+                "create_attempted": True,
+                "attempts": 0,
+                "deliveries": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for sku, product_sku in items
+        ]
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            stmt = self._insert(conn)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["account", "sku"],
+                set_={"create_attempted": True, "updated_at": stmt.excluded.updated_at},
+            )
+            conn.execute(stmt, rows)
+
+    def record(self, results: Sequence[PushResult], run_id: int | None = None) -> None:
+        """Persist results in one transaction: bindings upserted, one audit row each."""
+        if not results:
+            return
+        now = utcnow()
+        ok_rows, failed_rows, audit_rows = [], [], []
+        for r in results:
+            audit_rows.append(
+                {
+                    "at": now,
+                    "run_id": run_id,
+                    "account": r.account,
+                    "sku": r.sku,
+                    "operation": r.operation,
+                    "changed": r.changed,
+                    "outcome": "ok" if r.ok else "failed",
+                    "http_status": r.http_status,
+                    "duration_ms": r.duration_ms,
+                    "message": r.message,
+                }
+            )
+            base = {
+                "account": r.account,
+                "sku": r.sku,
+                "product_sku": r.product_sku,
+                "status": r.status,
+                "reason": r.message,
+                "error_kind": r.error_kind,
+                "updated_at": now,
+                "created_at": now,
+                "create_attempted": r.operation == "create",
+                "deliveries": 0,
+            }
+            if r.ok:
+                base.update(
+                    remote_id=r.remote_id,
+                    content_hash=r.content_hash,
+                    source_hash=r.source_hash,
+                    price=r.price,
+                    stock=r.stock,
+                    attempts=0,
+                    synced_at=now,
+                )
+                ok_rows.append(base)
+            else:
+                base.update(attempts=1, remote_id=r.remote_id)
+                failed_rows.append(base)
+        with self.engine.begin() as conn:
+            if ok_rows:
+                stmt = self._insert(conn)
+                keep = ("account", "sku", "created_at", "create_attempted", "deliveries")
+                set_ = {c: stmt.excluded[c] for c in ok_rows[0] if c not in keep}
+                conn.execute(
+                    stmt.on_conflict_do_update(index_elements=["account", "sku"], set_=set_),
+                    ok_rows,
+                )
+            if failed_rows:
+                stmt = self._insert(conn)
+                set_ = {
+                    "status": stmt.excluded.status,
+                    "reason": stmt.excluded.reason,
+                    "error_kind": stmt.excluded.error_kind,
+                    "updated_at": stmt.excluded.updated_at,
+                    "attempts": BindingRecord.attempts + 1,
+                    # A remote id learnt during a failed operation is kept, never dropped.
+                    "remote_id": func.coalesce(stmt.excluded.remote_id, BindingRecord.remote_id),
+                }
+                conn.execute(
+                    stmt.on_conflict_do_update(index_elements=["account", "sku"], set_=set_),
+                    failed_rows,
+                )
+            conn.execute(AuditRecord.__table__.insert(), audit_rows)
+
+    def record_skips(self, account: str, skips: Sequence[tuple[str, str, str]]) -> None:
+        """Mark (sku, product_sku, reason) as skipped unless they are live on the marketplace."""
+        if not skips:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "account": account,
+                "sku": sku,
+                "product_sku": product_sku,
+                "status": BindingStatus.SKIPPED.value,
+                "reason": reason,
+                "create_attempted": False,
+                "attempts": 0,
+                "deliveries": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for sku, product_sku, reason in skips
+        ]
+        with self.engine.begin() as conn:
+            stmt = self._insert(conn)
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["account", "sku"],
+                    set_={"reason": stmt.excluded.reason, "updated_at": now, "status": stmt.excluded.status},
+                    where=BindingRecord.status.in_(
+                        [BindingStatus.SKIPPED.value, BindingStatus.PENDING.value, BindingStatus.FAILED.value]
+                    )
+                    & BindingRecord.remote_id.is_(None),
+                ),
+                rows,
+            )
+
+    def apply_observations(self, account: str, observed: dict[str, dict[str, Any]]) -> None:
+        """Overwrite binding fields with what reconcile saw on the marketplace."""
+        if not observed:
+            return
+        now = utcnow()
+        with self.engine.begin() as conn:
+            for sku, values in observed.items():
+                conn.execute(
+                    update(BindingRecord)
+                    .where(BindingRecord.account == account, BindingRecord.sku == sku)
+                    .values(**values, updated_at=now)
+                )
+
+    def add_deliveries(self, account: str, skus: Sequence[str]) -> dict[str, int]:
+        """Count one more delivery of these SKUs' task; return the new counts (poison guard)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(BindingRecord)
+                .where(BindingRecord.account == account, BindingRecord.sku.in_(skus))
+                .values(deliveries=BindingRecord.deliveries + 1)
+            )
+            rows = conn.execute(
+                select(BindingRecord.sku, BindingRecord.deliveries).where(
+                    BindingRecord.account == account, BindingRecord.sku.in_(skus)
+                )
+            )
+            return {sku: n for sku, n in rows}
+
+    def reset_deliveries(self, account: str, skus: Sequence[str]) -> None:
+        """Forget delivery counts once a batch has finished."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(BindingRecord)
+                .where(BindingRecord.account == account, BindingRecord.sku.in_(skus))
+                .values(deliveries=0)
+            )
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, account: str, kind: str, trigger: str, planned: dict[str, int]) -> int:
+        """Open a run row; returns its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                RunRecord.__table__.insert().values(
+                    account=account, kind=kind, trigger=trigger, status="running",
+                    started_at=utcnow(), planned=planned, outcome={}, requests=0,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, outcome: dict[str, int], requests: int, status: str) -> None:
+        """Close a run with its outcome counts."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(RunRecord)
+                .where(RunRecord.id == run_id)
+                .values(finished_at=utcnow(), outcome=outcome, requests=requests, status=status)
+            )
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """The newest run of each account."""
+        newest = select(RunRecord.account, func.max(RunRecord.id).label("id")).group_by(
+            RunRecord.account
+        ).subquery()
+        query = select(RunRecord).join(newest, RunRecord.id == newest.c.id)
+        with self.engine.connect() as conn:
+            return {
+                row.account: {
+                    "kind": row.kind, "status": row.status, "started_at": row.started_at,
+                    "finished_at": row.finished_at, "outcome": row.outcome, "requests": row.requests,
+                }
+                for row in conn.execute(query)
+            }
+
+    # -- reads for the CLI ------------------------------------------------------------------
+    def status_counts(self, account: str | None = None) -> dict[str, dict[str, int]]:
+        """Per account: number of bindings in each status."""
+        query = select(BindingRecord.account, BindingRecord.status, func.count()).group_by(
+            BindingRecord.account, BindingRecord.status
+        )
+        if account:
+            query = query.where(BindingRecord.account == account)
+        counts: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for acc, status, n in conn.execute(query):
+                counts.setdefault(acc, {})[status] = n
+        return counts
+
+    def failures(self, account: str | None = None) -> list[Binding]:
+        """Failed bindings with their last error, oldest first."""
+        columns = [getattr(BindingRecord, name) for name in _BINDING_FIELDS]
+        query = select(*columns).where(BindingRecord.status == BindingStatus.FAILED.value)
+        if account:
+            query = query.where(BindingRecord.account == account)
+        with self.engine.connect() as conn:
+            return [Binding(*row) for row in conn.execute(query.order_by(BindingRecord.updated_at))]
+
+    def history(self, sku: str, account: str | None = None) -> list[dict[str, Any]]:
+        """The audit trail of one SKU (every account unless one is given), oldest first."""
+        query = select(AuditRecord).where(AuditRecord.sku == sku)
+        if account:
+            query = query.where(AuditRecord.account == account)
+        with self.engine.connect() as conn:
+            return [
+                {c: getattr(row, c) for c in (
+                    "at", "account", "operation", "changed", "outcome", "http_status",
+                    "duration_ms", "message",
+                )}
+                for row in conn.execute(query.order_by(AuditRecord.id))
+            ]
+
+    def prune_audit(self, retention_days: int) -> int:
+        """Delete audit rows older than the retention; returns how many."""
+        cutoff = utcnow() - timedelta(days=retention_days)
+        with self.engine.begin() as conn:
+            return conn.execute(delete(AuditRecord).where(AuditRecord.at < cutoff)).rowcount
