@@ -33,6 +33,18 @@ class SellerStore:
         ids = self.by_sku.get(sku)
         return self.listings[ids[0]] if ids else None
 
+    def delete(self, remote_id: str) -> bool:
+        """Remove a listing (as a seller deleting it by hand in the web portal)."""
+        record = self.listings.pop(remote_id, None)
+        if record is None:
+            return False
+        ids = self.by_sku.get(record["sku"], [])
+        if remote_id in ids:
+            ids.remove(remote_id)
+        if not ids:
+            self.by_sku.pop(record["sku"], None)
+        return True
+
     def page(self, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
         """Listings of page `page` (1-based) and the total count."""
         items = list(self.listings.values())

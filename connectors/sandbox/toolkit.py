@@ -138,6 +138,18 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
                 return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(config.public())
 
+    async def hand_edit(request: Request) -> Response:
+        # Simulates a seller editing or deleting a listing by hand in the web portal.
+        seller = store.seller(request.path_params["seller"])
+        remote_id = request.path_params["remote_id"]
+        if request.method == "DELETE":
+            return JSONResponse({"deleted": seller.delete(remote_id)})
+        record = seller.listings.get(remote_id)
+        if record is None:
+            return JSONResponse({"error": "no such listing"}, status_code=404)
+        record.update(await request.json())
+        return JSONResponse(record)
+
     async def reset(_: Request) -> Response:
         store.reset()
         return JSONResponse({"ok": True})
@@ -147,6 +159,7 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
         Route("/_sandbox/listings", listings),
         Route("/_sandbox/config", get_config, methods=["GET", "POST"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/listings/{seller}/{remote_id}", hand_edit, methods=["PATCH", "DELETE"]),
     ]
 
 
