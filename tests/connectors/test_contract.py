@@ -80,7 +80,9 @@ async def test_batch_price_stock_update_reports_each_item(
     for i in range(4):
         listing = dataclasses.replace(listings[0], sku=f"{listings[0].sku}-B{i}")
         items.append((await client.create(listing), listing))
-    changed = [(rid, with_price_stock(l, listings[-1].price, 3 + i)) for i, (rid, l) in enumerate(items)]
+    changed = [
+        (rid, with_price_stock(l, listings[-1].price, 3 + i)) for i, (rid, l) in enumerate(items)
+    ]
     changed.append(("999999999", dataclasses.replace(listings[0], sku="GHOST")))
     results = await client.update_prices_stocks(changed)
     assert [r.sku for r in results] == [l.sku for _, l in changed]
@@ -154,6 +156,9 @@ async def test_create_whose_answer_was_lost_is_not_duplicated(
     fault: str, client: MarketplaceClient, sandbox_ctl: SandboxServer, listings: list[Listing]
 ) -> None:
     listing = dataclasses.replace(listings[0], sku=f"{listings[0].sku}-{fault.upper()}")
+    # One call before the faults: a session-based client logs in on its first call, and the
+    # fault must hit the create itself, not that login.
+    assert await client.find_by_sku(listing.sku) is None
     sandbox_call(sandbox_ctl, "/_sandbox/config", {"fault_rate": 1.0, "faults": [fault]})
     with pytest.raises(RetriableError):
         await client.create(listing)  # processed by the sandbox, answer lost
@@ -169,10 +174,16 @@ async def test_create_whose_answer_was_lost_is_not_duplicated(
 async def test_create_once_under_random_faults_lists_each_sku_exactly_once(
     client: MarketplaceClient, sandbox_ctl: SandboxServer, listings: list[Listing]
 ) -> None:
-    sandbox_call(sandbox_ctl, "/_sandbox/config", {"fault_rate": 0.3, "faults": ["error500", "drop", "throttle"]})
+    sandbox_call(
+        sandbox_ctl,
+        "/_sandbox/config",
+        {"fault_rate": 0.3, "faults": ["error500", "drop", "throttle"]},
+    )
     skus = [f"{listings[0].sku}-R{i}" for i in range(12)]
     for sku in skus:
-        await create_once(client, dataclasses.replace(listings[0], sku=sku), POLICY, known_absent=True)
+        await create_once(
+            client, dataclasses.replace(listings[0], sku=sku), POLICY, known_absent=True
+        )
     sandbox_call(sandbox_ctl, "/_sandbox/config", {"fault_rate": 0.0})
     remote = [item.sku async for item in client.list_remote(page_size=50)]
     assert sorted(remote) == sorted(skus)
