@@ -1,0 +1,1 @@
+"""Marketplace connectors: one folder per marketplace, shared HTTP/retry layer, sandboxes."""

@@ -1,0 +1,1 @@
+"""Celery workers: distributed push with retries, global rate limits, beat schedule."""
