@@ -135,7 +135,9 @@ def run_demo(workdir: Path, today: date | None = None) -> DemoResult:
     export_catalog(catalog, catalog_path)
     with ExitStack() as stack:
         servers = {
-            name: stack.enter_context(SandboxServer(connector.sandbox_factory(SandboxConfig(seed=1))))
+            name: stack.enter_context(
+                SandboxServer(connector.sandbox_factory(SandboxConfig(seed=1)))
+            )
             for name, connector in REGISTRY.items()
         }
         config_path = workdir / "ocop-sync.toml"

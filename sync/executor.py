@@ -14,7 +14,7 @@ from connectors.errors import AuthError
 from connectors.http import RetryPolicy
 from connectors.ratelimit import RateLimiter
 from sync.operations import failed, perform, perform_price_stock_batch
-from sync.plan import AccountPlan, OpKind, Operation
+from sync.plan import AccountPlan, Operation, OpKind
 from sync.state.store import PushResult, StateStore
 
 CREATE_CHUNK = 25  # creates whose intent is recorded in one transaction before sending
@@ -55,7 +55,9 @@ def work_items(plan: AccountPlan, batch_size: int) -> list[list[Operation]]:
     """Group operations into units of work: create chunks, price/stock batches, singles."""
     creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
     fast = [op for op in plan.operations if op.kind in (OpKind.PRICE, OpKind.STOCK)]
-    rest = [op for op in plan.operations if op.kind not in (OpKind.CREATE, OpKind.PRICE, OpKind.STOCK)]
+    rest = [
+        op for op in plan.operations if op.kind not in (OpKind.CREATE, OpKind.PRICE, OpKind.STOCK)
+    ]
     items = [creates[i : i + CREATE_CHUNK] for i in range(0, len(creates), CREATE_CHUNK)]
     if batch_size > 1:
         items += [fast[i : i + batch_size] for i in range(0, len(fast), batch_size)]
@@ -94,7 +96,9 @@ async def run_account(
     report = RunReport(account.name, plan.counts)
     report.skipped = [(op.sku, op.reason or "") for op in plan.skips]
     await asyncio.to_thread(
-        store.record_skips, account.name, [(o.sku, o.product_sku, o.reason or "") for o in plan.skips]
+        store.record_skips,
+        account.name,
+        [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
     )
     run_id = await asyncio.to_thread(store.start_run, account.name, kind, trigger, plan.counts)
     own_client = client is None
@@ -167,7 +171,7 @@ async def run_account(
         except AuthError as error:
             blocked.append(error.message)
             report.auth_error = str(error)
-        except Exception:  # noqa: S110 - the scan only adds safety; each create still works
+        except Exception:
             for op in plan.operations:
                 op.lookup_first = True
         workers = min(account.concurrency, max(1, queue.qsize()))
@@ -179,7 +183,11 @@ async def run_account(
         report.seconds = time.perf_counter() - started
         status = "failed" if report.failed else "done"
         await asyncio.to_thread(
-            store.finish_run, run_id, {**report.done, "failed": report.failed}, report.requests, status
+            store.finish_run,
+            run_id,
+            {**report.done, "failed": report.failed},
+            report.requests,
+            status,
         )
         if own_client:
             await client.aclose()

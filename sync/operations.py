@@ -6,6 +6,7 @@ only the scheduling around them differs (design.md §2).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from connectors.base import Listing, MarketplaceClient
 from connectors.errors import AuthError, MarketplaceError, NotFoundError
 from connectors.http import RetryPolicy
 from connectors.idempotency import create_once
-from sync.plan import OpKind, Operation
+from sync.plan import Operation, OpKind
 from sync.state.models import BindingStatus
 from sync.state.store import PushResult
 
@@ -88,10 +89,9 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
             remote_id = await _ensure(client, op, policy)
         elif op.kind is OpKind.DELIST:
             assert remote_id is not None
-            try:
+            # Already gone from the marketplace: the goal is reached.
+            with contextlib.suppress(NotFoundError):
                 await client.delist(remote_id, op.sku)
-            except NotFoundError:
-                pass  # already gone from the marketplace: the goal is reached
             return _ok(op, remote_id, started, BindingStatus.DELISTED)
         else:
             assert remote_id is not None and listing is not None
@@ -122,9 +122,11 @@ async def perform_price_stock_batch(
 ) -> list[PushResult]:
     """Price/stock fast paths for many listings in as few calls as the marketplace allows."""
     started = time.perf_counter()
-    items = [(op.remote_id or "", op.listing) for op in ops if op.listing is not None]
+    items: list[tuple[str, Listing]] = [
+        (op.remote_id or "", op.listing) for op in ops if op.listing is not None
+    ]
     try:
-        results = await client.update_prices_stocks(items)  # type: ignore[arg-type]
+        results = await client.update_prices_stocks(items)
     except AuthError:
         raise
     except Exception as error:
@@ -134,8 +136,8 @@ async def perform_price_stock_batch(
     for op in ops:
         result = by_sku.get(op.sku)
         if result is None or result.error is not None:
-            error = result.error if result is not None else RuntimeError("no result for item")
-            out.append(failed(op, error, started))
+            problem = result.error if result is not None else None
+            out.append(failed(op, problem or RuntimeError("no result for item"), started))
         else:
             out.append(_ok(op, op.remote_id, started, BindingStatus.LISTED))
     return out

@@ -144,8 +144,13 @@ def _is_live(binding: Binding | None) -> bool:
 
 def _delist(account: Account, binding: Binding, reason: str) -> Operation:
     return Operation(
-        OpKind.DELIST, account.name, binding.sku, binding.product_sku,
-        remote_id=binding.remote_id, reason=reason, changed=["status"],
+        OpKind.DELIST,
+        account.name,
+        binding.sku,
+        binding.product_sku,
+        remote_id=binding.remote_id,
+        reason=reason,
+        changed=["status"],
     )
 
 
@@ -172,7 +177,9 @@ def _plan_product(
             elif binding is not None and binding.status == BindingStatus.DELISTED.value:
                 plan.noops += 1
             else:
-                plan.skips.append(Operation(OpKind.SKIP, account.name, sku, product.sku, reason=reason))
+                plan.skips.append(
+                    Operation(OpKind.SKIP, account.name, sku, product.sku, reason=reason)
+                )
         return
     # Fast path: nothing about the product or the account changed since the last push.
     if not flt.force and all(
@@ -197,7 +204,9 @@ def plan_listing(
     )
     if not listing.ok:
         op.kind = OpKind.SKIP
-        op.reason = "; ".join(f"{i.field}: {i.message}" for i in listing.issues if i.severity == "error")
+        op.reason = "; ".join(
+            f"{i.field}: {i.message}" for i in listing.issues if i.severity == "error"
+        )
         plan.skips.append(op)
         return
     if binding is None or not binding.remote_id:
@@ -210,7 +219,9 @@ def plan_listing(
     content = force or binding.content_hash != listing.content_hash
     price = binding.price != str(listing.price)
     stock = binding.stock != listing.stock
-    op.changed = [name for name, flag in (("content", content), ("price", price), ("stock", stock)) if flag]
+    op.changed = [
+        name for name, flag in (("content", content), ("price", price), ("stock", stock)) if flag
+    ]
     if binding.status == BindingStatus.DELISTED.value:
         op.kind = OpKind.RELIST
         op.changed.append("status")

@@ -51,9 +51,14 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
             if binding is None:
                 report.unknown.append(remote.sku)
             else:  # a create whose answer we never saw: adopt it
-                observed[remote.sku] = {"remote_id": remote.remote_id, "status": BindingStatus.LISTED.value,
-                                        "content_hash": remote.content_hash, "price": str(remote.price),
-                                        "stock": remote.stock, "source_hash": None}
+                observed[remote.sku] = {
+                    "remote_id": remote.remote_id,
+                    "status": BindingStatus.LISTED.value,
+                    "content_hash": remote.content_hash,
+                    "price": str(remote.price),
+                    "stock": remote.stock,
+                    "source_hash": None,
+                }
             continue
         if binding.status != BindingStatus.LISTED.value:
             continue
@@ -66,13 +71,21 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
             or remote.stock != binding.stock
         ):
             report.edited.append(remote.sku)
-            observed[remote.sku] = {"content_hash": remote.content_hash, "price": str(remote.price),
-                                    "stock": remote.stock, "source_hash": None}
+            observed[remote.sku] = {
+                "content_hash": remote.content_hash,
+                "price": str(remote.price),
+                "stock": remote.stock,
+                "source_hash": None,
+            }
     for sku, binding in bindings.items():
         if binding.status == BindingStatus.LISTED.value and binding.remote_id and sku not in seen:
             report.missing.append(sku)
             # Known absent: the next sync creates it without a lookup.
-            observed[sku] = {"remote_id": None, "status": BindingStatus.PENDING.value,
-                             "create_attempted": False, "source_hash": None}
+            observed[sku] = {
+                "remote_id": None,
+                "status": BindingStatus.PENDING.value,
+                "create_attempted": False,
+                "source_hash": None,
+            }
     store.apply_observations(account, observed)
     return report

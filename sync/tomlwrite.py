@@ -20,7 +20,11 @@ def _value(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else json.dumps(key, ensure_ascii=False)
+    return (
+        key
+        if key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+        else json.dumps(key, ensure_ascii=False)
+    )
 
 
 def dumps_toml(data: dict[str, Any]) -> str:
@@ -34,10 +38,15 @@ def dumps_toml(data: dict[str, Any]) -> str:
         elif _is_table_list(value):
             for item in value:
                 lines += ["", f"[[{_key(key)}]]"]
-                lines += [f"{_key(k)} = {_value(v)}" for k, v in item.items() if not isinstance(v, dict)]
+                lines += [
+                    f"{_key(k)} = {_value(v)}" for k, v in item.items() if not isinstance(v, dict)
+                ]
                 for k, v in item.items():
                     if isinstance(v, dict):
-                        lines += [f"[{_key(key)}.{_key(k)}]", *(f"{_key(kk)} = {_value(vv)}" for kk, vv in v.items())]
+                        lines += [
+                            f"[{_key(key)}.{_key(k)}]",
+                            *(f"{_key(kk)} = {_value(vv)}" for kk, vv in v.items()),
+                        ]
     return "\n".join(lines) + "\n"
 
 

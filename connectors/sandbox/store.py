@@ -97,7 +97,9 @@ class ListingStore:
             "throttled": self.counters["throttled"],
             "faults_injected": self.counters["faults"],
             "faults_by_kind": {
-                k.removeprefix("fault:"): v for k, v in self.counters.items() if k.startswith("fault:")
+                k.removeprefix("fault:"): v
+                for k, v in self.counters.items()
+                if k.startswith("fault:")
             },
             "writes": self.counters["writes"],
             "listings": sum(s["listings"] for s in per_seller.values()),

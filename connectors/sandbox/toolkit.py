@@ -115,7 +115,9 @@ class SandboxMiddleware:
                 await send(message)
             return
         # "drop": announce a body, send none, and end: the server closes the connection.
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+        )
         await send({"type": "http.response.body", "body": b"{", "more_body": True})
 
 
@@ -126,9 +128,7 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
     async def listings(request: Request) -> Response:
         seller = request.query_params.get("seller")
         sellers = {seller: store.seller(seller)} if seller else store.sellers
-        return JSONResponse(
-            {name: list(s.listings.values()) for name, s in sellers.items()}
-        )
+        return JSONResponse({name: list(s.listings.values()) for name, s in sellers.items()})
 
     async def get_config(request: Request) -> Response:
         if request.method == "POST":
@@ -187,5 +187,5 @@ def build_sandbox_app(
     app = Starlette(routes=[*routes, *_inspection_routes(store, config), *extra], lifespan=lifespan)
     app.state.store = store
     app.state.config = config
-    app.add_middleware(SandboxMiddleware, store=store, config=config, hooks=hooks)  # type: ignore[arg-type]
+    app.add_middleware(SandboxMiddleware, store=store, config=config, hooks=hooks)
     return app

@@ -18,12 +18,18 @@ from sync.executor import RunReport
 from sync.settings import ConfigError, Settings, load_settings
 
 ConfigOpt = typer.Option(
-    None, "--config", "-c", envvar="OCOP_SYNC_CONFIG", help="Configuration file (TOML).",
+    None,
+    "--config",
+    "-c",
+    envvar="OCOP_SYNC_CONFIG",
+    help="Configuration file (TOML).",
     show_envvar=True,
 )
 CatalogOpt = typer.Option(None, "--catalog", help="Catalog file (overrides the configuration).")
 AccountsOpt = typer.Option([], "--account", "-a", help="Account name (repeatable; default all).")
-StateOpt = typer.Option(None, "--state-url", help="State database URL (overrides the configuration).")
+StateOpt = typer.Option(
+    None, "--state-url", help="State database URL (overrides the configuration)."
+)
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 
@@ -76,15 +82,35 @@ def progress_bar(total: int, enabled: bool) -> Progress:
 def reports_table(reports: list[RunReport], title: str) -> Table:
     """One row per account: what was done, failed, skipped, requests."""
     table = Table(title=title)
-    for column in ("account", "created", "updated", "relisted", "price", "stock", "delisted",
-                   "failed", "skipped", "noop", "requests", "seconds"):
+    for column in (
+        "account",
+        "created",
+        "updated",
+        "relisted",
+        "price",
+        "stock",
+        "delisted",
+        "failed",
+        "skipped",
+        "noop",
+        "requests",
+        "seconds",
+    ):
         table.add_column(column, justify="left" if column == "account" else "right")
     for r in reports:
         table.add_row(
-            r.account, str(r.done["create"]), str(r.done["update"]), str(r.done["relist"]),
-            str(r.done["price"]), str(r.done["stock"]), str(r.done["delist"]),
-            f"[red]{r.failed}[/red]" if r.failed else "0", str(len(r.skipped)),
-            str(r.planned.get("noop", 0)), str(r.requests), f"{r.seconds:.1f}",
+            r.account,
+            str(r.done["create"]),
+            str(r.done["update"]),
+            str(r.done["relist"]),
+            str(r.done["price"]),
+            str(r.done["stock"]),
+            str(r.done["delist"]),
+            f"[red]{r.failed}[/red]" if r.failed else "0",
+            str(len(r.skipped)),
+            str(r.planned.get("noop", 0)),
+            str(r.requests),
+            f"{r.seconds:.1f}",
         )
     return table
 

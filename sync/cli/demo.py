@@ -16,7 +16,9 @@ from sync.demo import demo_json, run_demo
 @app.command()
 def demo(
     workdir: Path | None = typer.Option(
-        None, "--workdir", help="Keep the catalog, configuration and state here (default: a temp dir)."
+        None,
+        "--workdir",
+        help="Keep the catalog, configuration and state here (default: a temp dir).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
@@ -35,7 +37,9 @@ def demo(
 
 def _print(result) -> None:  # type: ignore[no-untyped-def]
     first, second = result.passes
-    console.rule("[bold]ocop-sync demo[/bold] — Bắc Kạn OCOP sample → Voso, Postmart, Alibaba.com sandboxes")
+    console.rule(
+        "[bold]ocop-sync demo[/bold] — Bắc Kạn OCOP sample → Voso, Postmart, Alibaba.com sandboxes"
+    )
     console.print(reports_table(first.reports, title=f"Pass 1: {first.title}"))
     print_failures(first.reports)
     reasons: dict[str, int] = {}
@@ -63,6 +67,8 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
     for column in ("marketplace", "requests", "listings", "duplicates"):
         sandboxes.add_column(column)
     for name, stats in result.sandboxes.items():
-        sandboxes.add_row(name, str(stats["requests"]), str(stats["listings"]), str(stats["duplicates"]))
+        sandboxes.add_row(
+            name, str(stats["requests"]), str(stats["listings"]), str(stats["duplicates"])
+        )
     console.print(sandboxes)
     console.print(f"Files kept in {result.workdir}" if result.workdir.exists() else "")

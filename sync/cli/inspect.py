@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from sync.cli.app import console
+from sync.cli.app import app, console
 from sync.cli.common import ConfigOpt, JsonOpt, StateOpt, print_json, settings_from, user_errors
-from sync.cli.app import app
 from sync.state.models import BindingStatus
 from sync.state.store import StateStore
 
@@ -33,9 +33,12 @@ def status(
     counts = store.status_counts(account)
     runs = store.last_runs()
     names = sorted(set(counts) | ({account} if account else set(runs)))
-    rows = [
-        {"account": name, **{s: counts.get(name, {}).get(s, 0) for s in STATUSES},
-         "last_run": runs.get(name)}
+    rows: list[dict[str, Any]] = [
+        {
+            "account": name,
+            **{s: counts.get(name, {}).get(s, 0) for s in STATUSES},
+            "last_run": runs.get(name),
+        }
         for name in names
     ]
     if as_json:
@@ -48,7 +51,10 @@ def status(
     table.add_column("last run")
     for row in rows:
         run = row["last_run"]
-        when = f"{run['kind']} {run['status']} {run['finished_at'] or run['started_at']:%Y-%m-%d %H:%M}" if run else "—"
+        when = "—"
+        if run:
+            at = run["finished_at"] or run["started_at"]
+            when = f"{run['kind']} {run['status']} {at:%Y-%m-%d %H:%M}"
         table.add_row(row["account"], *(str(row[s]) for s in STATUSES), when)
     console.print(table)
 
@@ -61,9 +67,16 @@ def failures(
     as_json: bool = JsonOpt,
 ) -> None:
     """Each failed listing with the marketplace's error. Requeue with `resync --failed`."""
-    rows = [
-        {"account": b.account, "sku": b.sku, "product_sku": b.product_sku, "remote_id": b.remote_id,
-         "error_kind": b.error_kind, "message": b.reason, "attempts": b.attempts}
+    rows: list[dict[str, Any]] = [
+        {
+            "account": b.account,
+            "sku": b.sku,
+            "product_sku": b.product_sku,
+            "remote_id": b.remote_id,
+            "error_kind": b.error_kind,
+            "message": b.reason,
+            "attempts": b.attempts,
+        }
         for b in _store(config, state_url).failures(account)
     ]
     if as_json:
@@ -73,7 +86,9 @@ def failures(
     for column in ("account", "sku", "kind", "attempts", "message"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r["account"], r["sku"], r["error_kind"] or "", str(r["attempts"]), r["message"] or "")
+        table.add_row(
+            r["account"], r["sku"], r["error_kind"] or "", str(r["attempts"]), r["message"] or ""
+        )
     console.print(table)
 
 
@@ -94,6 +109,14 @@ def history(
     for column in ("at", "account", "operation", "changed", "outcome", "http", "ms", "message"):
         table.add_column(column)
     for r in rows:
-        table.add_row(f"{r['at']:%Y-%m-%d %H:%M:%S}", r["account"], r["operation"], ",".join(r["changed"]),
-                      r["outcome"], str(r["http_status"] or ""), f"{r['duration_ms']:.0f}", r["message"] or "")
+        table.add_row(
+            f"{r['at']:%Y-%m-%d %H:%M:%S}",
+            r["account"],
+            r["operation"],
+            ",".join(r["changed"]),
+            r["outcome"],
+            str(r["http_status"] or ""),
+            f"{r['duration_ms']:.0f}",
+            r["message"] or "",
+        )
     console.print(table)

@@ -65,7 +65,12 @@ def plan(
                     "account": p.account.name,
                     "counts": p.counts,
                     "operations": [
-                        {"kind": op.kind.value, "sku": op.sku, "changed": op.changed, "reason": op.reason}
+                        {
+                            "kind": op.kind.value,
+                            "sku": op.sku,
+                            "changed": op.changed,
+                            "reason": op.reason,
+                        }
                         for op in p.operations
                     ],
                     "skipped": [{"sku": op.sku, "reason": op.reason} for op in p.skips],
@@ -164,15 +169,25 @@ def reconcile(
         for column in ("account", "remote", "missing", "edited", "inactive", "unknown"):
             table.add_column(column, justify="left" if column == "account" else "right")
         for r in observed:
-            table.add_row(r.account, str(r.remote_total), str(len(r.missing)), str(len(r.edited)),
-                          str(len(r.inactive)), str(len(r.unknown)))
+            table.add_row(
+                r.account,
+                str(r.remote_total),
+                str(len(r.missing)),
+                str(len(r.edited)),
+                str(len(r.inactive)),
+                str(len(r.unknown)),
+            )
         console.print(table)
         for r in observed:
             for sku in r.unknown[:20]:
-                console.print(f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)")
+                console.print(
+                    f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)"
+                )
     if as_json:
         reports = asyncio.run(execute_plans(job, plans, kind="reconcile")) if pushes else []
-        print_json({"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]})
+        print_json(
+            {"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]}
+        )
         if any(r.failed for r in reports):
             raise typer.Exit(Exit.FAILED)
         return

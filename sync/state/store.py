@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -228,7 +228,7 @@ class StateStore:
                     stmt.on_conflict_do_update(index_elements=["account", "sku"], set_=set_),
                     failed_rows,
                 )
-            conn.execute(AuditRecord.__table__.insert(), audit_rows)
+            conn.execute(insert(AuditRecord), audit_rows)
 
     def record_skips(self, account: str, skips: Sequence[tuple[str, str, str]]) -> None:
         """Mark (sku, product_sku, reason) as skipped unless they are live on the marketplace."""
@@ -255,9 +255,17 @@ class StateStore:
             conn.execute(
                 stmt.on_conflict_do_update(
                     index_elements=["account", "sku"],
-                    set_={"reason": stmt.excluded.reason, "updated_at": now, "status": stmt.excluded.status},
+                    set_={
+                        "reason": stmt.excluded.reason,
+                        "updated_at": now,
+                        "status": stmt.excluded.status,
+                    },
                     where=BindingRecord.status.in_(
-                        [BindingStatus.SKIPPED.value, BindingStatus.PENDING.value, BindingStatus.FAILED.value]
+                        [
+                            BindingStatus.SKIPPED.value,
+                            BindingStatus.PENDING.value,
+                            BindingStatus.FAILED.value,
+                        ]
                     )
                     & BindingRecord.remote_id.is_(None),
                 ),
@@ -306,12 +314,20 @@ class StateStore:
         """Open a run row; returns its id."""
         with self.engine.begin() as conn:
             result = conn.execute(
-                RunRecord.__table__.insert().values(
-                    account=account, kind=kind, trigger=trigger, status="running",
-                    started_at=utcnow(), planned=planned, outcome={}, requests=0,
+                insert(RunRecord).values(
+                    account=account,
+                    kind=kind,
+                    trigger=trigger,
+                    status="running",
+                    started_at=utcnow(),
+                    planned=planned,
+                    outcome={},
+                    requests=0,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, outcome: dict[str, int], requests: int, status: str) -> None:
         """Close a run with its outcome counts."""
@@ -324,15 +340,21 @@ class StateStore:
 
     def last_runs(self) -> dict[str, dict[str, Any]]:
         """The newest run of each account."""
-        newest = select(RunRecord.account, func.max(RunRecord.id).label("id")).group_by(
-            RunRecord.account
-        ).subquery()
+        newest = (
+            select(RunRecord.account, func.max(RunRecord.id).label("id"))
+            .group_by(RunRecord.account)
+            .subquery()
+        )
         query = select(RunRecord).join(newest, RunRecord.id == newest.c.id)
         with self.engine.connect() as conn:
             return {
                 row.account: {
-                    "kind": row.kind, "status": row.status, "started_at": row.started_at,
-                    "finished_at": row.finished_at, "outcome": row.outcome, "requests": row.requests,
+                    "kind": row.kind,
+                    "status": row.status,
+                    "started_at": row.started_at,
+                    "finished_at": row.finished_at,
+                    "outcome": row.outcome,
+                    "requests": row.requests,
                 }
                 for row in conn.execute(query)
             }
@@ -367,10 +389,19 @@ class StateStore:
             query = query.where(AuditRecord.account == account)
         with self.engine.connect() as conn:
             return [
-                {c: getattr(row, c) for c in (
-                    "at", "account", "operation", "changed", "outcome", "http_status",
-                    "duration_ms", "message",
-                )}
+                {
+                    c: getattr(row, c)
+                    for c in (
+                        "at",
+                        "account",
+                        "operation",
+                        "changed",
+                        "outcome",
+                        "http_status",
+                        "duration_ms",
+                        "message",
+                    )
+                }
                 for row in conn.execute(query.order_by(AuditRecord.id))
             ]
 

@@ -49,7 +49,9 @@ def sandbox_ctl(sandbox: SandboxServer) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def account(connector: Connector, sandbox: SandboxServer, request: pytest.FixtureRequest) -> Account:
+def account(
+    connector: Connector, sandbox: SandboxServer, request: pytest.FixtureRequest
+) -> Account:
     """A fresh seller account per test, so tests do not see each other's listings."""
     name = f"t-{abs(hash(request.node.nodeid)) % 10**8}"
     base = connector.sandbox_kit.account(name, sandbox.base_url)
@@ -68,5 +70,5 @@ async def client(connector: Connector, account: Account) -> AsyncIterator[Market
 def listings(connector: Connector, account: Account) -> list[Listing]:
     """The mapped listings of a valid product for that account."""
     result = connector.mapping.map_product(make_product("BK-CONTRACT"), account, TODAY)
-    assert result and all(listing.ok for listing in result), [l.issues for l in result]
+    assert result and all(listing.ok for listing in result), [item.issues for item in result]
     return result

@@ -81,11 +81,12 @@ async def test_batch_price_stock_update_reports_each_item(
         listing = dataclasses.replace(listings[0], sku=f"{listings[0].sku}-B{i}")
         items.append((await client.create(listing), listing))
     changed = [
-        (rid, with_price_stock(l, listings[-1].price, 3 + i)) for i, (rid, l) in enumerate(items)
+        (rid, with_price_stock(item, listings[-1].price, 3 + i))
+        for i, (rid, item) in enumerate(items)
     ]
     changed.append(("999999999", dataclasses.replace(listings[0], sku="GHOST")))
     results = await client.update_prices_stocks(changed)
-    assert [r.sku for r in results] == [l.sku for _, l in changed]
+    assert [r.sku for r in results] == [item.sku for _, item in changed]
     assert [r.ok for r in results] == [True] * 4 + [False]
     for i, (_, listing) in enumerate(changed[:4]):
         found = await client.find_by_sku(listing.sku)

@@ -1,0 +1,70 @@
+"""Engine fixtures: a small catalog, accounts on the real sandboxes, a settings object."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from connectors.sandbox import SandboxServer
+from sync.catalog import Catalog
+from sync.catalog_io import export_catalog
+from sync.demo import demo_accounts, write_config
+from sync.settings import Settings, load_settings
+from tests.factories import make_product, product_data
+
+TODAY = date(2026, 11, 29)
+
+
+def small_catalog() -> Catalog:
+    """Five listable products (two variants each) and three that must not be listed."""
+    products = [make_product(f"BK-E{i}") for i in range(1, 6)]
+    expired = product_data("BK-OLD")
+    expired["certificate"] = {**expired["certificate"], "decision_date": "2021-01-10"}
+    proposed = product_data("BK-NEW")
+    proposed["ocop"] = {**proposed["ocop"], "status": "proposed"}
+    no_image = product_data("BK-NOIMG", images=[])
+    from sync.catalog import Product
+
+    products += [Product.model_validate(d) for d in (expired, proposed, no_image)]
+    return Catalog(products=products)
+
+
+@pytest.fixture
+def catalog_path(tmp_path: Path) -> Path:
+    """The small catalog written as XLSX (exercises the importer too)."""
+    path = tmp_path / "catalog.xlsx"
+    export_catalog(small_catalog(), path)
+    return path
+
+
+@pytest.fixture
+def config_path(
+    tmp_path: Path, sandboxes: dict[str, SandboxServer], state_url: str, catalog_path: Path
+) -> Path:
+    """A TOML configuration with one fresh account per marketplace (unique seller names)."""
+    suffix = uuid.uuid4().hex[:6]
+    accounts = [
+        a.model_copy(update={"name": f"{a.name}-{suffix}", "timeout": 1.0, "max_attempts": 6})
+        for a in demo_accounts({n: s.base_url for n, s in sandboxes.items()})
+    ]
+    # Seller names follow the account name: rebuild credentials for the new names.
+    from connectors.registry import REGISTRY
+
+    accounts = [
+        REGISTRY[a.marketplace]
+        .sandbox_kit.account(a.name, a.base_url)
+        .model_copy(update={"timeout": 1.0, "max_attempts": 6, "max_retry_delay": 20.0})
+        for a in accounts
+    ]
+    path = tmp_path / "ocop-sync.toml"
+    write_config(path, catalog_path, state_url, accounts)
+    return path
+
+
+@pytest.fixture
+def settings(config_path: Path) -> Settings:
+    """Settings loaded from that file."""
+    return load_settings(config_path)
