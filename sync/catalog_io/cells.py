@@ -73,7 +73,8 @@ def score(value: object) -> float:
     else:
         raw = text(value)
         candidate = raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw
-        if not re.fullmatch(r"\d+(\.\d+)?", candidate):
+        # The exponent form only comes from exports of extreme floats (repr), never from people.
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", candidate):
             raise ValueError(f"not a score: {raw!r} (a number from 0 to 100, e.g. 91.14)")
         number = float(candidate)
     if not math.isfinite(number):

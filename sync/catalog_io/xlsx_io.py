@@ -76,6 +76,9 @@ def xlsx_bytes(catalog: Catalog) -> bytes:
         width = len(name)
         for cell in sheet[letter][1:]:
             value = cell.value
+            if isinstance(value, float) and float(f"{value:.16g}") != value:
+                # openpyxl writes 16 significant digits; keep the exact value as text instead.
+                cell.value = value = repr(value)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # catalog text, not a formula for Excel to evaluate
             if isinstance(value, date | datetime):
