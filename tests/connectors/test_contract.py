@@ -160,6 +160,9 @@ async def test_create_whose_answer_was_lost_is_not_duplicated(
     # One call before the faults: a session-based client logs in on its first call, and the
     # fault must hit the create itself, not that login.
     assert await client.find_by_sku(listing.sku) is None
+    # Likewise a client that uploads images before its create (Alibaba's photobank): a
+    # sibling listing with the same images is created first, so they are uploaded already.
+    await client.create(dataclasses.replace(listing, sku=f"{listing.sku}-WARM"))
     sandbox_call(sandbox_ctl, "/_sandbox/config", {"fault_rate": 1.0, "faults": [fault]})
     with pytest.raises(RetriableError):
         await client.create(listing)  # processed by the sandbox, answer lost
