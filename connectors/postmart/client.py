@@ -71,6 +71,8 @@ class PostmartClient(HttpClient):
             return None
         body = _json_object(response)
         error.code = str(body["code"]) if body.get("code") else None
+        # Only the refusal just received may justify a clock correction (see refresh_auth).
+        self._server_time = None
         if error.code == CLOCK_SKEW_CODE and isinstance(body.get("server_time"), int | float):
             self._server_time = float(body["server_time"])
         return error

@@ -262,6 +262,24 @@ async def test_wrong_secret_is_an_auth_error_without_retry(account: Account) -> 
     assert info.value.code == "UNAUTHORIZED" and client.requests_sent == 1
 
 
+async def test_wrong_clock_and_wrong_secret_fail_after_one_correction(account: Account) -> None:
+    wrong = account.model_copy(
+        update={
+            "credentials": {**account.credentials, "api_secret": account.credentials["api_key"]}
+        }
+    )
+    client = PostmartClient(wrong, limiter=Unlimited(), clock=lambda: time.time() + 900)
+    try:
+        with pytest.raises(AuthError) as info:
+            await client.find_by_sku("ANY")
+        with pytest.raises(AuthError):
+            await client.find_by_sku("ANY")
+    finally:
+        await client.aclose()
+    assert info.value.code == "UNAUTHORIZED"
+    assert client.requests_sent == 3  # skew refusal, corrected retry; then one plain refusal
+
+
 async def test_query_values_needing_encoding_are_signed_alike(client: PostmartClient) -> None:
     assert await client.find_by_sku("BK 01/đ&x=1") is None  # 404, not a 401 mismatch
 
