@@ -89,12 +89,12 @@ def _variants(
     return variants
 
 
-def _product_data(rng: random.Random, i: int, width: int, variants: int) -> dict[str, Any]:
+def _product_data(rng: random.Random, i: int, variants: int) -> dict[str, Any]:
     kind = rng.choices(_KINDS, weights=_KIND_WEIGHTS)[0]
     commune = rng.choice(_PLACES)
     brand = commune.split(" ", 1)[1] if " " in commune else commune
     producer_kind = rng.choices(_PRODUCER_KINDS, weights=_PRODUCER_WEIGHTS)[0]
-    number = f"{i:0{width}d}"
+    number = f"{i:06d}"  # grows to 7 digits past 999,999: still unique, prefix-stable
     sku = f"SYN-{number}"
     stars = _stars(rng)
     score = rng.randint(*{3: (5000, 6999), 4: (7000, 8999), 5: (9000, 9999)}[stars]) / 100
@@ -139,9 +139,8 @@ def iter_synthetic_products(
     if n_products < 0 or variants_per_product < 1:
         raise ValueError("n_products must be >= 0 and variants_per_product >= 1")
     rng = random.Random(seed)
-    width = max(6, len(str(n_products)))
     for i in range(1, n_products + 1):
-        yield Product.model_validate(_product_data(rng, i, width, variants_per_product))
+        yield Product.model_validate(_product_data(rng, i, variants_per_product))
 
 
 def synthetic_catalog(n_products: int, seed: int = 0, variants_per_product: int = 2) -> Catalog:
