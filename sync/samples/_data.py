@@ -506,6 +506,7 @@ MADE_UP_ENTERPRISES = (
     ),
 )
 ENTERPRISE_FAMILIES = {"XANHBABE": ("ong", "lamsan"), "DLPACNAM": ("nghe", "thao")}
+ENTERPRISE_BRANDS = {"XANHBABE": "Xanh Ba Bể", "DLPACNAM": "Pác Nặm"}
 
 # Producer counts by kind (design.md §1, from the 2023 article): 110 in all.
 PRODUCER_COUNTS = {

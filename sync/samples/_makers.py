@@ -85,8 +85,7 @@ def generated_makers(rng: random.Random) -> list[Maker]:
     wanted = {kind: d.PRODUCER_COUNTS[kind] - real_counts[kind] for kind in ProducerKind}
     places = [(district, c) for district, communes in d.DISTRICTS.items() for c in communes]
     rng.shuffle(places)
-    makers = [Maker(spec, spec.name.split()[-1], 0) for spec in d.MADE_UP_ENTERPRISES]
-    makers[0].brand, makers[1].brand = "Xanh Ba Bể", "Pác Nặm"
+    makers = [Maker(spec, d.ENTERPRISE_BRANDS[spec.code], 0) for spec in d.MADE_UP_ENTERPRISES]
     # Cooperatives and groups each take a commune of their own, so their brands are unique.
     for kind in (ProducerKind.COOPERATIVE, ProducerKind.COOPERATIVE_GROUP):
         for _ in range(wanted[kind]):
