@@ -8,8 +8,9 @@ processed), and the `/_sandbox/*` endpoints tests and benchmarks read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,7 +181,8 @@ def build_sandbox_app(
 
         extra.append(Route("/openapi.json", spec))
 
-    async def lifespan(app: Starlette) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         store.save()
 

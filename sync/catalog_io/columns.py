@@ -34,7 +34,7 @@ def _v(name: str, path: str, convert: cells.Converter, *aliases: str, req: bool 
 
 T = cells.text
 COLUMNS: tuple[Column, ...] = (
-    _p("product_sku", "sku", T, "Mã sản phẩm", "Mã SP", "SKU", req=True),
+    _p("product_sku", "sku", T, "Mã sản phẩm", "Mã SP", req=True),
     _p("slug", "slug", T, "Đường dẫn"),
     _p("name", "name", T, "Tên sản phẩm", "Tên SP", "Tên", req=True),
     _p("name_en", "name_en", T, "Tên tiếng Anh", "Tên sản phẩm (tiếng Anh)"),
@@ -49,7 +49,7 @@ COLUMNS: tuple[Column, ...] = (
     _p("decision_date", "certificate.decision_date", cells.day, "Ngày quyết định", "Ngày QĐ"),
     _p("issuer_level", "certificate.issuer_level", cells.issuer_level, "Cấp công nhận"),
     _p("issuer_name", "certificate.issuer_name", T, "Cơ quan công nhận", "Cơ quan ban hành"),
-    _p("valid_until", "certificate.valid_until", cells.day, "Hiệu lực đến", "Ngày hết hạn"),
+    _p("valid_until", "certificate.valid_until", cells.day, "Hiệu lực đến", "Ngày hết hiệu lực"),
     _p("producer_name", "producer.name", T, "Chủ thể", "Tên chủ thể", req=True),
     _p("producer_kind", "producer.kind", cells.producer_kind, "Loại hình chủ thể", req=True),
     _p("producer_tax_id", "producer.tax_id", cells.digits_text(10), "Mã số thuế", "MST"),

@@ -27,7 +27,10 @@ def read_csv(data: bytes, file: str) -> Table:
             file, f"not UTF-8 text (byte {exc.start}); save the sheet as 'CSV UTF-8'"
         ) from None
     if "\x00" in text:
-        raise CatalogFileError(file, "not a text file (contains NUL bytes)")
+        # NUL never occurs in CSV text: this is UTF-16 ("Unicode Text") or a binary file.
+        raise CatalogFileError(
+            file, "not a CSV text file (contains NUL bytes); save the sheet as 'CSV UTF-8'"
+        )
     if not text.strip():
         raise CatalogFileError(file, "empty file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=False)

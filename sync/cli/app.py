@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 
 import typer
@@ -19,8 +20,10 @@ class Exit(IntEnum):
     FAILED = 3  # sync: some listings failed
 
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output (CI logs, `| less`) gets wide tables instead of rich's 80-column default.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 160
+console = Console(highlight=False, width=_PIPED_WIDTH)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 app = typer.Typer(
     name="ocop-sync",

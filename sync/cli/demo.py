@@ -29,6 +29,8 @@ def demo(
             print(demo_json(result))
         else:
             _print(result)
+            if workdir:
+                console.print(f"Catalog, configuration and state kept in {workdir}")
     failed = sum(r.failed for p in result.passes for r in p.reports)
     duplicates = sum(s["duplicates"] for s in result.sandboxes.values())
     if failed or duplicates:
@@ -71,4 +73,3 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
             name, str(stats["requests"]), str(stats["listings"]), str(stats["duplicates"])
         )
     console.print(sandboxes)
-    console.print(f"Files kept in {result.workdir}" if result.workdir.exists() else "")

@@ -10,7 +10,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -260,12 +270,11 @@ class StateStore:
                         "updated_at": now,
                         "status": stmt.excluded.status,
                     },
-                    where=BindingRecord.status.in_(
-                        [
-                            BindingStatus.SKIPPED.value,
-                            BindingStatus.PENDING.value,
-                            BindingStatus.FAILED.value,
-                        ]
+                    # executemany cannot expand IN lists: spell the statuses out.
+                    where=or_(
+                        BindingRecord.status == BindingStatus.SKIPPED.value,
+                        BindingRecord.status == BindingStatus.PENDING.value,
+                        BindingRecord.status == BindingStatus.FAILED.value,
                     )
                     & BindingRecord.remote_id.is_(None),
                 ),
