@@ -195,7 +195,7 @@ def test_non_utf8_csv(tmp_path: Path) -> None:
 def test_binary_csv(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_bytes(b"product_sku\x00,name\n")
-    with pytest.raises(CatalogFileError, match="NUL"):
+    with pytest.raises(CatalogFileError, match="NUL bytes"):
         load_catalog(path)
 
 

@@ -470,3 +470,11 @@ def test_sku_with_spaces_or_slash_is_rejected(tmp_path: Path, fmt: str) -> None:
     error = one_error(tmp_path, fmt, variant_sku="BK MD/01")
     assert (error.row, error.column) == (2, "variant_sku")
     assert "letters, digits" in error.message
+
+
+def test_docs_describe_every_column_and_alias() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "catalog-format.md").read_text(encoding="utf-8")
+    for column in COLUMNS:
+        assert f"| `{column.name}` |" in docs
+        for alias in column.aliases:
+            assert alias in docs, alias
