@@ -1,7 +1,9 @@
 """Static tables behind the Bắc Kạn sample and the synthetic catalog.
 
-Public facts (design.md §6 and the pages cited in examples/bac-kan/README.md) are marked
-`# public`; every other name, number and date here is made up for the sample.
+The only public facts here are the six producers in REAL_PRODUCERS (names, and the
+addresses not marked "made up"), the producer counts, the district and commune names and
+the 2025 merger; examples/bac-kan/README.md lists them with sources. Every other name,
+number and date (kinds' prices, decision rounds, the two extra firms) is made up.
 """
 
 from __future__ import annotations
