@@ -115,11 +115,7 @@ class AlibabaClient(HttpClient):
             return AuthError(message, **kw)
         if sub_code.startswith("isv."):
             return _business_error(sub_code, message, kw)
-        if code in (
-            top.CODE_MISSING_ARGUMENTS,
-            top.CODE_INVALID_ARGUMENTS,
-            top.CODE_INVALID_METHOD,
-        ):
+        if code in top.MALFORMED_CODES:
             return ItemRejected(message, **kw)
         return RetriableError(message, **kw)  # isp.* and code 10/15: the platform's trouble
 

@@ -67,6 +67,18 @@ AUTH_CODES = frozenset(
         CODE_INVALID_TIMESTAMP,
     }
 )
+# Codes for a call we built wrong: no retry helps, and it concerns this call only.
+MALFORMED_CODES = frozenset(
+    {
+        CODE_MISSING_METHOD,
+        CODE_INVALID_METHOD,
+        CODE_INVALID_FORMAT,
+        CODE_MISSING_VERSION,
+        CODE_UNSUPPORTED_VERSION,
+        CODE_MISSING_ARGUMENTS,
+        CODE_INVALID_ARGUMENTS,
+    }
+)
 THROTTLE_SUB_CODE = "accesscontrol.limited-by-app-access-count"
 # Business sub codes (ours where the public docs give none).
 INVALID_PARAMETER = "isv.invalid-parameter"

@@ -284,6 +284,7 @@ def response(body: dict[str, Any], status: int = 200) -> httpx.Response:
         (25, None, AuthError),
         (27, None, AuthError),
         (29, None, AuthError),
+        (22, None, ItemRejected),
         (15, "isv.invalid-parameter", ItemRejected),
         (15, "isv.product-not-exist", NotFoundError),
         (15, "isp.remote-service-error", RetriableError),
