@@ -38,6 +38,8 @@ class _Product:
     rows: list[tuple[int, Cells]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     bad_columns: set[tuple[int | None, str]] = field(default_factory=set)
+    sources: dict[str, int] = field(default_factory=dict)  # product column -> row it came from
+    variant_rows: list[int] = field(default_factory=list)  # row of each entry in "variants"
 
 
 def _shown(value: object) -> str:
@@ -191,6 +193,7 @@ class _Reader:
                     )
             if first is not None:
                 _set(data, column.path, first[2])
+                product.sources[column.name] = first[0]
         for number, row in product.rows:
             raw_sku = row.get("variant_sku")
             variant_sku = cells.text(raw_sku) if raw_sku is not None else None
@@ -204,11 +207,12 @@ class _Reader:
             # would add a second, vaguer error for the same mistake.
             if number not in skip_rows:
                 data["variants"].append(variant)
+                product.variant_rows.append(number)
         return data
 
     def validate(self, product: _Product, data: dict[str, Any]) -> Product | None:
         first_row = product.rows[0][0]
-        variant_rows = [n for n, _ in product.rows]
+        variant_rows = product.variant_rows
         try:
             model = Product.model_validate(data)
         except ValidationError as exc:
@@ -217,6 +221,8 @@ class _Reader:
                 message = describe(detail)
                 column = column_for_loc(loc, message)
                 row, sku = first_row, None
+                if column is not None and column.level == "product":
+                    row = product.sources.get(column.name, first_row)
                 if loc[:1] == ("variants",) and len(loc) > 1 and isinstance(loc[1], int):
                     row = variant_rows[loc[1]] if loc[1] < len(variant_rows) else first_row
                     sku = data["variants"][loc[1]].get("sku")

@@ -10,7 +10,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from sync.catalog import Catalog
+from sync.catalog import Catalog, Product
+from sync.catalog_io import LoadResult, RowError, load_catalog
 
 # A valid 5★ product row (Miến dong Tài Hoan, design §6) in the flat layout.
 BASE_ROW: dict[str, Any] = {
@@ -226,3 +227,27 @@ def rich_catalog() -> Catalog:
     )
     old["ocop"]["status"] = "expired"
     return Catalog.model_validate({"products": [full, proposed, old]})
+
+
+def load_rows(
+    tmp_path: Path, rows: list[dict[str, Any]], fmt: str = "csv", **options: Any
+) -> LoadResult:
+    """Write `rows` as catalog.csv or catalog.xlsx in `tmp_path` and load it."""
+    writer = write_csv if fmt == "csv" else write_xlsx
+    return load_catalog(writer(tmp_path / f"catalog.{fmt}", rows, **options))
+
+
+def one_product(tmp_path: Path, fmt: str = "csv", **cells: Any) -> Product:
+    """Load one valid row (with `cells` overridden) and return its product."""
+    result = load_rows(tmp_path, [flat_row(**cells)], fmt)
+    assert result.errors == []
+    assert len(result.catalog) == 1
+    return result.catalog.products[0]
+
+
+def one_error(tmp_path: Path, fmt: str = "csv", **cells: Any) -> RowError:
+    """Load one row expected to have exactly one problem and return it."""
+    result = load_rows(tmp_path, [flat_row(**cells)], fmt)
+    assert len(result.errors) == 1, result.errors
+    assert len(result.catalog) == 0
+    return result.errors[0]

@@ -281,3 +281,25 @@ def test_json_odd_numbers_are_row_errors(tmp_path: Path, price: object) -> None:
     path.write_text(json.dumps({"products": [data]}), encoding="utf-8")  # Infinity/NaN literals
     result = load_catalog(path)
     assert [(e.row, e.column) for e in result.errors] == [(1, "variants.0.price")]
+
+
+def test_rows_stay_right_after_a_skipped_duplicate(tmp_path: Path) -> None:
+    rows = [
+        flat_row("BK-1"),
+        flat_row("BK-1"),  # duplicate of row 2, left out of the product
+        flat_row("BK-1", "BK-1-1KG", gtin="8930000000018"),  # row 4: must be named, not row 3
+    ]
+    result = load_catalog(write_csv(tmp_path / "c.csv", rows))
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "variant_sku"),
+        (3, "variant_sku"),
+        (4, "gtin"),
+    ]
+    assert result.errors[2].sku == "BK-1-1KG"
+
+
+def test_product_error_names_the_row_its_value_came_from(tmp_path: Path) -> None:
+    blank = dict.fromkeys(["score"], "")
+    rows = [flat_row("BK-1", **blank), flat_row("BK-1", "BK-1-1KG", score="75")]
+    result = load_catalog(write_csv(tmp_path / "c.csv", rows))
+    assert [(e.row, e.column) for e in result.errors] == [(3, "score")]  # 75 points is 4★, not 5★
