@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,14 @@ class SellerStore:
 class ListingStore:
     """All sellers' listings of one sandbox, plus request statistics."""
 
-    def __init__(self, persist: Path | None = None) -> None:
+    def __init__(
+        self,
+        persist: Path | None = None,
+        is_active: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         self.persist = persist
+        # How this marketplace marks a listing on/off sale (default: an "active" flag).
+        self.is_active = is_active or (lambda record: bool(record.get("active", True)))
         self.sellers: dict[str, SellerStore] = {}
         self.counters: Counter[str] = Counter()
         # Requests served (not throttled) per seller per wall-clock second.
@@ -85,7 +92,7 @@ class ListingStore:
         per_seller = {
             seller: {
                 "listings": len(store.listings),
-                "active": sum(1 for item in store.listings.values() if item.get("active", True)),
+                "active": sum(1 for item in store.listings.values() if self.is_active(item)),
                 "duplicates": store.duplicates,
                 "max_served_per_second": max(self.served_per_second.get(seller, {0: 0}).values()),
             }

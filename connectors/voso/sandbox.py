@@ -307,7 +307,8 @@ class VosoSandbox:
 
 def create_app(config: SandboxConfig) -> Starlette:
     """The Voso sandbox app for `config`."""
-    sandbox = VosoSandbox(ListingStore(config.persist), config)
+    store = ListingStore(config.persist, is_active=lambda record: record.get("status") == "active")
+    sandbox = VosoSandbox(store, config)
     hooks = SandboxHooks(
         seller_of=sandbox.seller_of,
         throttle_response=throttle_response,

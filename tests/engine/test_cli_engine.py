@@ -59,6 +59,9 @@ def test_plan_is_a_dry_run_and_sync_pushes_it(
 def test_failures_are_listed_and_resync_failed_requeues_them(
     config_path: Path, settings: Settings, sandboxes: dict[str, SandboxServer]
 ) -> None:
+    # The marketplace is down: two attempts each are enough to show the failure path.
+    text = config_path.read_text().replace("max_attempts = 6", "max_attempts = 2")
+    config_path.write_text(text.replace("max_retry_delay = 20.0", "max_retry_delay = 2.0"))
     for server in sandboxes.values():
         set_sandbox(server, fault_rate=1.0, faults=["error500"])
     try:
