@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -24,6 +25,7 @@ from sync.cli.common import (
     user_errors,
     warn_row_errors,
 )
+from sync.cli.workers import Via, ViaOpt, WaitOpt, run_via_celery
 from sync.executor import RunReport
 from sync.plan import PUSH_KINDS, AccountPlan, PlanFilter
 from sync.runner import Job, execute_plans, make_plans, open_job, reconcile_accounts
@@ -117,8 +119,13 @@ def sync(
     config: Path | None = ConfigOpt,
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
+    via: Via = ViaOpt,
+    wait: bool = WaitOpt,
 ) -> None:
     """Push what changed since the last run (creates, updates, price/stock, delistings)."""
+    if via is Via.celery:
+        _celery_run(account, "sync", config, state_url, catalog, wait, as_json, {"skus": sku})
+        return
     with user_errors():
         job = open_job(settings_from(config, state_url), account, catalog=catalog)
         assert job.catalog is not None
@@ -137,10 +144,16 @@ def resync(
     config: Path | None = ConfigOpt,
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
+    via: Via = ViaOpt,
+    wait: bool = WaitOpt,
 ) -> None:
     """Force a push regardless of hashes: one SKU, the failed ones, or everything."""
     if not (sku or failed or everything):
         raise typer.BadParameter("say what to resync: --sku SKU, --failed or --all")
+    if via is Via.celery:
+        flags = {"skus": sku, "failed_only": failed, "force": True}
+        _celery_run([account], "resync", config, state_url, catalog, wait, as_json, flags)
+        return
     with user_errors():
         job = open_job(settings_from(config, state_url), [account], catalog=catalog)
         assert job.catalog is not None
@@ -148,6 +161,36 @@ def resync(
         flt = PlanFilter(skus=frozenset(sku), failed_only=failed, force=True)
         plans = make_plans(job, date.today(), flt)
     run_and_report(job, plans, "resync", as_json)
+
+
+def _celery_run(
+    accounts: list[str],
+    kind: str,
+    config: Path | None,
+    state_url: str | None,
+    catalog: Path | None,
+    wait: bool,
+    as_json: bool,
+    flags: dict[str, Any],
+) -> None:
+    """--via celery: the workers plan and push; they use their own state URL."""
+    if state_url:
+        raise typer.BadParameter(
+            "--state-url cannot be combined with --via celery "
+            "(workers use the state URL of their configuration)"
+        )
+    with user_errors():
+        settings = settings_from(config)
+    run_via_celery(
+        settings,
+        accounts,
+        kind=kind,
+        config=config,
+        catalog=catalog,
+        wait=wait,
+        as_json=as_json,
+        **flags,
+    )
 
 
 @app.command()

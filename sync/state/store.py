@@ -118,12 +118,14 @@ class StateStore:
         self.engine.dispose()
 
     # -- bindings ---------------------------------------------------------------------------
-    def bindings(self, account: str) -> dict[str, Binding]:
-        """Every binding of an account, keyed by SKU."""
+    def bindings(self, account: str, skus: Iterable[str] | None = None) -> dict[str, Binding]:
+        """Every binding of an account (or only those of `skus`), keyed by SKU."""
         columns = [getattr(BindingRecord, name) for name in _BINDING_FIELDS]
+        query = select(*columns).where(BindingRecord.account == account)
+        if skus is not None:
+            query = query.where(BindingRecord.sku.in_(list(skus)))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*columns).where(BindingRecord.account == account))
-            return {row.sku: Binding(*row) for row in rows}
+            return {row.sku: Binding(*row) for row in conn.execute(query)}
 
     def binding(self, account: str, sku: str) -> Binding | None:
         """One binding, or None."""

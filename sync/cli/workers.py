@@ -1,0 +1,177 @@
+"""`ocop-sync worker`, `ocop-sync beat`, and `sync|resync --via celery [--wait]`.
+
+Celery is imported only inside these commands: the other commands stay fast to start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from sync.cli.app import Exit, app, console, err_console
+from sync.cli.common import ConfigOpt, print_json, progress_bar, user_errors
+from sync.settings import Settings, load_settings
+
+
+class Via(StrEnum):
+    """Where a sync runs."""
+
+    inline = "inline"
+    celery = "celery"
+
+
+ViaOpt = typer.Option(
+    Via.inline,
+    "--via",
+    case_sensitive=False,
+    help="inline: in this process. celery: enqueue on Redis for the workers.",
+)
+WaitOpt = typer.Option(
+    False, "--wait", help="With --via celery: follow the runs to the end and exit 0 or 3."
+)
+
+
+def _use_config(config: Path | None) -> Settings:
+    """Load settings and point the Celery app (imported next) at the same file."""
+    settings = load_settings(config)
+    if config is not None:
+        os.environ["OCOP_SYNC_CONFIG"] = str(config.resolve())
+    return settings
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(2, "--concurrency", min=1, help="Pool processes."),
+    config: Path | None = ConfigOpt,
+    name: str | None = typer.Option(None, "--name", "-n", help="Node name (default celery@host)."),
+    queues: str = typer.Option("ocop-plan,ocop-push", "--queues", "-Q", help="Queues to consume."),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="Log level."),
+) -> None:
+    """Start a Celery worker (prefork pool) with the project's app."""
+    with user_errors():
+        _use_config(config)
+    from workers.app import app as celery_app
+
+    argv = [
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        queues,
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if name:
+        argv += ["--hostname", name]
+    celery_app.worker_main(argv)
+
+
+@app.command()
+def beat(
+    config: Path | None = ConfigOpt,
+    schedule_file: Path = typer.Option(
+        Path("celerybeat-schedule"), "--schedule-file", help="Where beat keeps its last runs."
+    ),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="Log level."),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 0 if an active beat sent a heartbeat lately (healthcheck)."
+    ),
+) -> None:
+    """Start Celery beat (incremental sync every N minutes, nightly reconcile).
+
+    Run exactly one; a second one stands by (Redis lock) until the first stops.
+    """
+    with user_errors():
+        settings = _use_config(config)
+    if check:
+        from workers.beat import beat_alive
+
+        age = beat_alive(settings.redis_url)
+        if age is None:
+            err_console.print("no active beat heartbeat")
+            raise typer.Exit(1)
+        console.print(f"beat alive ({age:.1f}s ago)")
+        return
+    from workers.app import app as celery_app
+
+    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", str(schedule_file)])
+
+
+def run_via_celery(
+    settings: Settings,
+    accounts: Sequence[str],
+    *,
+    kind: str,
+    config: Path | None,
+    skus: Sequence[str] = (),
+    failed_only: bool = False,
+    force: bool = False,
+    catalog: Path | None = None,
+    wait: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Enqueue one run per account on Redis; with `wait`, follow them and exit like inline."""
+    from sync.cli.run import finish
+    from sync.runner import select_accounts
+
+    with user_errors():
+        names = [a.name for a in select_accounts(settings, accounts)]
+        _use_config(config)
+    from workers.dispatch import NoWorker, enqueue_runs, run_reports, wait_for_runs
+
+    try:
+        dispatched = enqueue_runs(
+            names,
+            kind=kind,
+            skus=skus,
+            failed_only=failed_only,
+            force=force,
+            catalog=str(catalog.resolve()) if catalog else None,
+        )
+    except NoWorker as exc:
+        err_console.print(f"[yellow]queued[/yellow] {exc}")
+        raise typer.Exit(Exit.FAILED) from None
+    if not as_json or not wait:
+        for answer in dispatched.answers:
+            _print_answer(answer, as_json)
+    if not wait:
+        if as_json:
+            print_json(dispatched.answers)
+        return
+    total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
+    with progress_bar(max(total, 1), enabled=not as_json) as bar:
+        task = bar.add_task(f"{kind} via celery", total=total or None)
+        lost = wait_for_runs(
+            settings,
+            dispatched.run_ids,
+            progress=lambda done, planned: bar.update(task, completed=done, total=planned),
+        )
+    for run_id in lost:
+        err_console.print(
+            f"[red]run {run_id}: its record vanished from Redis[/red] (Redis lost its data?); "
+            "the next sync re-plans whatever it did not finish"
+        )
+    finish(run_reports(settings, dispatched), kind, as_json)
+    if lost:
+        raise typer.Exit(Exit.FAILED)
+
+
+def _print_answer(answer: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        return
+    account, run_id, status = answer.get("account"), answer.get("run_id"), answer.get("status")
+    if status == "already running":
+        console.print(f"{account}: already running (run {run_id})")
+    else:
+        console.print(
+            f"{account}: run {run_id} queued — {answer.get('operations', 0)} operations "
+            f"in {answer.get('batches', 0)} batches"
+        )

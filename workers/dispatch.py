@@ -1,0 +1,156 @@
+"""The CLI's side of a Celery run: enqueue a plan per account, follow the runs, report.
+
+Planning happens in a worker (it holds the run lock); the CLI waits only for the planning
+task's answer (run id, or "already running") and then follows the run's counters in Redis
+until the last batch closes it. The report is read back from the state store, so it is the
+same `RunReport` the inline executor prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+
+from sync.executor import RunReport
+from sync.settings import Settings
+from sync.state.store import StateStore
+from workers.context import sync_redis
+from workers.runs import RunBook, run_outcome, run_row
+from workers.tuning import WorkerTuning
+
+
+class NoWorker(Exception):
+    """No worker answered the planning task in time (the task stays queued)."""
+
+
+@dataclass
+class Dispatched:
+    """The runs a trigger started or found running, per account."""
+
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def run_ids(self) -> list[int]:
+        """Run ids to follow (started now or already running)."""
+        return [a["run_id"] for a in self.answers if a.get("run_id") is not None]
+
+
+def enqueue_runs(
+    accounts: Sequence[str],
+    *,
+    kind: str,
+    skus: Sequence[str] = (),
+    failed_only: bool = False,
+    force: bool = False,
+    catalog: str | None = None,
+    plan_timeout: float = 60.0,
+) -> Dispatched:
+    """Send one planning task per account and wait for their answers."""
+    from workers.tasks import plan_task
+
+    pending = [
+        plan_task.apply_async(
+            kwargs={
+                "account": name,
+                "kind": kind,
+                "trigger": "cli",
+                "skus": list(skus),
+                "failed_only": failed_only,
+                "force": force,
+                "catalog": catalog,
+            }
+        )
+        for name in accounts
+    ]
+    out = Dispatched()
+    deadline = time.monotonic() + plan_timeout
+    for result in pending:
+        try:
+            out.answers.append(result.get(timeout=max(0.1, deadline - time.monotonic())))
+        except CeleryTimeout:
+            raise NoWorker(
+                f"no worker answered within {plan_timeout:g}s; the runs stay queued "
+                "(start one with `ocop-sync worker`)"
+            ) from None
+        finally:
+            result.forget()
+    return out
+
+
+ProgressFn = Callable[[int, int], None]  # (operations finished, operations planned)
+
+
+def wait_for_runs(
+    settings: Settings,
+    run_ids: Sequence[int],
+    *,
+    progress: ProgressFn | None = None,
+    poll: float = 0.3,
+    lost_after: float = 15.0,
+) -> list[int]:
+    """Block until every run is finished; returns the runs whose Redis record was lost
+    (Redis restarted without its data) — those are reported from the state store as is."""
+    book = RunBook(sync_redis(settings.redis_url), WorkerTuning().run_keys_ttl)
+    missing_since: dict[int, float] = {}
+    lost: list[int] = []
+    while True:
+        finished, total, open_runs = 0, 0, 0
+        for run_id in run_ids:
+            if run_id in lost:
+                continue
+            state = book.progress(run_id)
+            if state is None:
+                first = missing_since.setdefault(run_id, time.monotonic())
+                if time.monotonic() - first > lost_after:
+                    lost.append(run_id)
+                else:
+                    open_runs += 1
+                continue
+            missing_since.pop(run_id, None)
+            finished += state.finished_ops
+            total += state.total_ops
+            open_runs += 0 if state.finished else 1
+        if progress:
+            progress(finished, total)
+        if not open_runs:
+            return lost
+        time.sleep(poll)
+
+
+def run_reports(
+    settings: Settings, dispatched: Dispatched, store: StateStore | None = None
+) -> list[RunReport]:
+    """One RunReport per run, read from the state store (as the inline executor reports)."""
+    own = store is None
+    store = store or StateStore(settings.state_url)
+    book = RunBook(sync_redis(settings.redis_url), WorkerTuning().run_keys_ttl)
+    reports = []
+    try:
+        for answer in dispatched.answers:
+            run_id = answer.get("run_id")
+            if run_id is None:
+                continue
+            row = run_row(store, run_id)
+            if row is None:
+                continue
+            done, failures = run_outcome(store, run_id)
+            report = RunReport(row["account"], dict(row["planned"] or {}))
+            report.done = Counter(done)
+            report.failed = len(failures)
+            report.errors = failures
+            report.requests = int(row["requests"] or 0)
+            if row["finished_at"] and row["started_at"]:
+                report.seconds = (row["finished_at"] - row["started_at"]).total_seconds()
+            report.skipped = [(sku, reason) for sku, reason in answer.get("skipped") or []]
+            info = book.info(run_id)
+            report.auth_error = info.auth_error if info else None
+            reports.append(report)
+    finally:
+        if own:
+            store.close()
+    return reports

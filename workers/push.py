@@ -1,0 +1,185 @@
+"""One batch of a run, inside a worker: re-plan its SKUs, then push them with the shared
+operation function (`sync.operations.perform` / `perform_price_stock_batch`).
+
+Re-planning is what makes a batch safe to deliver twice: a listing pushed by an earlier
+delivery now plans as a no-op, a create whose answer was lost plans as a create that looks
+the SKU up first. Results are recorded as they arrive, so a killed process loses at most
+what was in flight. Retriable failures are held back (the task retries them later, with
+the message back in the queue); on the last attempt they are recorded with the
+marketplace's message like any fatal one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+
+from connectors.errors import AuthError, MarketplaceError, RetriableError
+from connectors.registry import get_connector
+from sync.operations import failed, perform, perform_price_stock_batch
+from sync.plan import AccountPlan, Operation, OpKind, PlanFilter, plan_account
+from sync.settings import Account
+from sync.state.store import PushResult
+from workers.context import WorkerContext
+from workers.runs import RunInfo
+
+
+class PoisonMessage(MarketplaceError):
+    """A listing whose batch was delivered too often: the worker died each time."""
+
+
+def _retriable_kinds() -> frozenset[str]:
+    kinds, todo = set(), [RetriableError]
+    while todo:
+        cls = todo.pop()
+        kinds.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return frozenset(kinds)
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch delivery did; filled as results arrive so a cut-short run keeps it."""
+
+    done: set[str] = field(default_factory=set)  # recorded (ok, fatal, or skipped) or no-op
+    retriable: dict[str, PushResult] = field(default_factory=dict)  # to retry later
+    requests: int = 0
+    auth_error: str | None = None
+
+    def leftover(self, skus: list[str]) -> list[str]:
+        """SKUs of the batch not finished (retriable, or cut off by the deadline)."""
+        return [sku for sku in skus if sku not in self.done]
+
+
+def replan(ctx: WorkerContext, account: Account, run: RunInfo, skus: list[str]) -> AccountPlan:
+    """Plan only these SKUs, from the catalog and their current bindings."""
+    index = ctx.catalog(run.catalog)
+    wanted = set(skus)
+    bindings = ctx.store.bindings(account.name, skus=wanted)
+    connector = get_connector(account.marketplace)
+    flt = PlanFilter(skus=frozenset(wanted), force=run.force)
+    return plan_account(index.subset(wanted), account, connector, bindings, date.today(), flt=flt)
+
+
+async def push_skus(
+    ctx: WorkerContext,
+    account: Account,
+    run: RunInfo,
+    skus: list[str],
+    outcome: BatchOutcome,
+    *,
+    final: bool,
+) -> None:
+    """Push one batch's SKUs; fill `outcome`. Stops at the batch deadline (TimeoutError)."""
+    store = ctx.store
+    plan = await asyncio.to_thread(replan, ctx, account, run, skus)
+    planned = {op.sku for op in plan.operations}
+    if plan.skips:
+        await asyncio.to_thread(
+            store.record_skips,
+            account.name,
+            [(op.sku, op.product_sku, op.reason or "") for op in plan.skips],
+        )
+    outcome.done.update(sku for sku in skus if sku not in planned)  # no-ops and skips
+    ops = list(plan.operations)
+    if not ops:
+        return
+    creates = [(op.sku, op.product_sku) for op in ops if op.kind is OpKind.CREATE]
+    if creates:  # intent first: a crash after sending makes the next delivery look it up
+        await asyncio.to_thread(store.mark_create_attempted, account.name, creates)
+    deliveries = await asyncio.to_thread(store.add_deliveries, account.name, [o.sku for o in ops])
+    poison = [op for op in ops if deliveries.get(op.sku, 0) > ctx.tuning.max_deliveries]
+    if poison:
+        message = (
+            f"gave up after {ctx.tuning.max_deliveries} deliveries: the worker pushing this "
+            "listing died each time"
+        )
+        error = PoisonMessage(message, account=account.name)
+        await _record(ctx, run, [failed(op, error) for op in poison], outcome)
+        ops = [op for op in ops if op not in poison]
+    client = ctx.client(account)
+    sent_before = getattr(client, "requests_sent", 0)
+    try:
+        async with asyncio.timeout(ctx.tuning.batch_deadline):
+            await _perform_all(ctx, account, run, ops, outcome, final=final)
+    finally:
+        outcome.requests += getattr(client, "requests_sent", 0) - sent_before
+
+
+async def _perform_all(
+    ctx: WorkerContext,
+    account: Account,
+    run: RunInfo,
+    ops: list[Operation],
+    outcome: BatchOutcome,
+    *,
+    final: bool,
+) -> None:
+    client = ctx.client(account)
+    policy = ctx.policy(account)
+    connector = get_connector(account.marketplace)
+    slots = asyncio.Semaphore(account.concurrency)
+    retriable_kinds = _retriable_kinds()
+    blocked = [run.auth_error] if run.auth_error else []
+
+    async def settle(results: list[PushResult]) -> None:
+        keep = []
+        for result in results:
+            if result.ok or final or result.error_kind not in retriable_kinds:
+                keep.append(result)
+            else:
+                outcome.retriable[result.sku] = result
+        await _record(ctx, run, keep, outcome)
+
+    async def refuse(items: list[Operation], error: AuthError) -> None:
+        if not blocked:  # first refusal of this batch: every other batch of the run stops too
+            blocked.append(error.message)
+            outcome.auth_error = error.message
+            await asyncio.to_thread(ctx.runs.block, run.run_id, str(error))
+        await _record(ctx, run, [failed(op, error) for op in items], outcome)
+
+    async def one(op: Operation) -> None:
+        async with slots:
+            if blocked:
+                await refuse([op], AuthError(blocked[0], account=account.name))
+                return
+            try:
+                result = await perform(client, op, policy)
+            except AuthError as error:
+                await refuse([op], error)
+                return
+            await settle([result])
+
+    async def fast(chunk: list[Operation]) -> None:
+        async with slots:
+            if blocked:
+                await refuse(chunk, AuthError(blocked[0], account=account.name))
+                return
+            try:
+                results = await perform_price_stock_batch(client, chunk)
+            except AuthError as error:
+                await refuse(chunk, error)
+                return
+            await settle(results)
+
+    jobs = []
+    fast_ops = [op for op in ops if op.kind in (OpKind.PRICE, OpKind.STOCK)]
+    if connector.batch_size > 1 and fast_ops:
+        size = connector.batch_size
+        jobs += [fast(fast_ops[i : i + size]) for i in range(0, len(fast_ops), size)]
+        ops = [op for op in ops if op not in fast_ops]
+    jobs += [one(op) for op in ops]
+    await asyncio.gather(*jobs)
+
+
+async def _record(
+    ctx: WorkerContext, run: RunInfo, results: list[PushResult], outcome: BatchOutcome
+) -> None:
+    """Persist results now (binding + audit row each) and count their SKUs as done."""
+    if not results:
+        return
+    await asyncio.to_thread(ctx.store.record, results, run.run_id)
+    for result in results:
+        outcome.done.add(result.sku)
+        outcome.retriable.pop(result.sku, None)

@@ -1,0 +1,101 @@
+"""One request budget per account shared by every worker process, kept in Redis.
+
+Why a small Lua script and not the `limits` library (installed, and the first choice):
+`limits` answers "may I send now?" (`hit`/`test`) but cannot *reserve* the next free slot,
+so waiting means polling Redis with guessed sleeps, and waiters across processes race each
+other with no order. Its windows are also whole seconds (`RateLimitItemPerSecond`, integer
+multiples), so it lets a full second's budget go in one burst: against a marketplace that
+counts fixed one-second windows, a burst sent just before a window boundary plus a few ms
+of network jitter lands R+1 to 2R requests in one of its seconds and gets throttled.
+
+The script below is GCRA (a token bucket with burst 1): Redis keeps one timestamp per
+account — the earliest time the next request may go — and each caller atomically takes
+the next slot and sleeps until it. Requests are thus spaced evenly at 1/R across all
+processes and machines, with Redis's own clock (no clock skew between hosts). A 5% headroom
+on the spacing absorbs up to ~50 ms of jitter between our send and the marketplace's count.
+
+The cooldown key is set when a marketplace throttles (429 Retry-After, "ban lasts N
+seconds"): every worker's next slot starts after it, and a caller whose slot was granted
+before the cooldown checks again before sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+HEADROOM = 1.05  # spacing factor: pace at R/1.05 so jitter never puts R+1 in one second
+
+# KEYS[1] next-slot time, KEYS[2] cooldown end; ARGV[1] spacing in seconds.
+# Returns the seconds the caller must wait before sending (as a string: Lua numbers
+# would be truncated to integers in the Redis reply).
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local spacing = tonumber(ARGV[1])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'),
+                      tonumber(redis.call('GET', KEYS[2]) or '0'))
+local ttl = math.ceil((slot + spacing - now) * 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.6f', slot + spacing), 'PX', ttl)
+return string.format('%.6f', slot - now)
+"""
+
+# KEYS[1] cooldown end; ARGV[1] seconds from now. Only ever lengthens the cooldown.
+_COOLDOWN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > current then
+  redis.call('SET', KEYS[1], string.format('%.6f', until_), 'PX',
+             math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
+  return string.format('%.6f', tonumber(ARGV[1]))
+end
+return string.format('%.6f', current - now)
+"""
+
+# KEYS[1] cooldown end. Seconds of cooldown left (0 when none).
+_LEFT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+return string.format('%.6f', math.max(0, current - now))
+"""
+
+
+def limiter_keys(account: str) -> tuple[str, str]:
+    """Redis keys of an account's budget: (next slot, cooldown end)."""
+    return f"ocop:rate:{account}:next", f"ocop:rate:{account}:cooldown"
+
+
+class RedisRateLimiter:
+    """The `RateLimiter` protocol over Redis: `rate` requests/s per account, all workers."""
+
+    def __init__(self, redis: Redis, account: str, rate: float) -> None:
+        self.redis = redis
+        self.account = account
+        self.rate = rate
+        self.spacing = HEADROOM / rate
+        self.keys = limiter_keys(account)
+        self._reserve = redis.register_script(_RESERVE)
+        self._cooldown = redis.register_script(_COOLDOWN)
+        self._left = redis.register_script(_LEFT)
+
+    async def acquire(self) -> None:
+        """Take the next slot of this account's budget and sleep until it comes."""
+        while True:
+            wait = float(await self._reserve(keys=list(self.keys), args=[f"{self.spacing:.6f}"]))
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # A throttle answer may have arrived while we slept: honour it too.
+            if await self.cooldown_left() <= 0:
+                return
+
+    async def cooldown(self, seconds: float) -> None:
+        """Nobody sends on this account for `seconds` from now (every worker)."""
+        await self._cooldown(keys=[self.keys[1]], args=[f"{max(0.0, seconds):.6f}"])
+
+    async def cooldown_left(self) -> float:
+        """Seconds until the current cooldown ends (0 when there is none)."""
+        return float(await self._left(keys=[self.keys[1]]))

@@ -1,0 +1,392 @@
+"""Celery tasks: plan an account and fan out batches; push a batch; reconcile.
+
+Arguments are ids only (account name, SKUs, run id, batch index, lane): a worker reads the
+catalog and the state itself and holds the credentials in its own configuration, so no
+payload and no secret ever sits in Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from connectors.errors import AuthError
+from connectors.registry import get_connector
+from sync.executor import adopt_remote
+from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
+from sync.reconcile import reconcile_account
+from sync.settings import Account, ConfigError
+from sync.state.store import PushResult
+from workers.app import app
+from workers.context import WorkerContext, get_context
+from workers.locks import ListingLocks, OwnedLock, run_lock
+from workers.push import BatchOutcome, push_skus
+from workers.runs import RunInfo, run_outcome
+
+log = logging.getLogger("ocop_sync.tasks")
+
+LANES = ("create", "fast", "other")
+
+
+def _lane(op_kind: OpKind) -> str:
+    if op_kind is OpKind.CREATE:
+        return "create"
+    return "fast" if op_kind in (OpKind.PRICE, OpKind.STOCK) else "other"
+
+
+def batch_plan(plan: AccountPlan, size: int) -> list[tuple[str, list[str]]]:
+    """The plan's operations as batches of SKUs, one lane (create, price/stock, other) each."""
+    lanes: dict[str, list[str]] = {lane: [] for lane in LANES}
+    for op in plan.operations:
+        lanes[_lane(op.kind)].append(op.sku)
+    return [
+        (lane, skus[i : i + size])
+        for lane, skus in lanes.items()
+        for i in range(0, len(skus), size)
+    ]
+
+
+def _lock(ctx: WorkerContext, account: str) -> OwnedLock:
+    return run_lock(ctx.redis, account, ctx.tuning.run_lock_ttl)
+
+
+# -- triggers ------------------------------------------------------------------------------
+@app.task(name="ocop_sync.sync_all")
+def sync_all(kind: str = "sync", trigger: str = "beat") -> None:
+    """Beat's tick: plan every configured account (each run takes its account's lock)."""
+    for account in get_context().settings.accounts:
+        plan_task.apply_async(kwargs={"account": account.name, "kind": kind, "trigger": trigger})
+
+
+@app.task(bind=True, name="ocop_sync.plan_account", ignore_result=False)
+def plan_task(
+    self: Task,
+    account: str,
+    kind: str = "sync",
+    trigger: str = "cli",
+    skus: list[str] | None = None,
+    failed_only: bool = False,
+    force: bool = False,
+    catalog: str | None = None,
+) -> dict[str, Any]:
+    """Plan one account and send its batches; "already running" when a run holds the lock."""
+    ctx = get_context()
+    acc = ctx.account(account)
+    token = self.request.id or uuid.uuid4().hex
+    lock = _lock(ctx, account)
+    if not lock.acquire(token):
+        return {"account": account, "status": "already running", "run_id": _current_run(ctx, lock)}
+    existing = ctx.runs.run_for_token(token)
+    if existing is not None:  # this message was delivered before: finish sending its batches
+        send_batches(ctx, existing, account)
+        return {"account": account, "status": "started", "run_id": existing, "skipped": []}
+    try:
+        flt = PlanFilter(skus=frozenset(skus or ()), failed_only=failed_only, force=force)
+        return _plan_and_send(ctx, acc, token, kind, trigger, flt, catalog)
+    except BaseException:
+        lock.release(token)
+        raise
+
+
+def _current_run(ctx: WorkerContext, lock: OwnedLock, wait: float = 10.0) -> int | None:
+    """The run holding the account's lock; waits a little while its planner is still
+    planning (no run id yet). None when the holder is a reconcile scan."""
+    deadline = time.monotonic() + wait
+    while True:
+        holder = lock.holder()
+        run_id = ctx.runs.run_for_token(holder) if holder else None
+        if run_id is not None or holder is None or time.monotonic() > deadline:
+            return run_id
+        time.sleep(0.2)
+
+
+def _plan_and_send(
+    ctx: WorkerContext,
+    account: Account,
+    token: str,
+    kind: str,
+    trigger: str,
+    flt: PlanFilter,
+    catalog: str | None,
+) -> dict[str, Any]:
+    path = str(catalog or ctx.settings.catalog or "")
+    index = ctx.catalog(path or None)
+    connector = get_connector(account.marketplace)
+    bindings = ctx.store.bindings(account.name)
+    plan = plan_account(index.catalog, account, connector, bindings, date.today(), flt=flt)
+    requests = ctx.run(_adopt_remote(ctx, account, plan))
+    skips = [(op.sku, op.product_sku, op.reason or "") for op in plan.skips]
+    ctx.store.record_skips(account.name, skips)
+    run_id = ctx.store.start_run(account.name, kind, trigger, plan.counts)
+    size = ctx.tuning.batch_ops(account.rate_limit, ctx.settings.batch_size)
+    batches = batch_plan(plan, size)
+    ctx.runs.open(
+        run_id,
+        account.name,
+        token,
+        catalog=path,
+        force=flt.force,
+        batches=batches,
+        requests=requests,
+    )
+    send_batches(ctx, run_id, account.name)
+    if not batches:
+        finish_run(ctx, run_id)
+    log.info(
+        "run %s %s: %d operations in %d batches",
+        run_id,
+        account.name,
+        len(plan.operations),
+        len(batches),
+    )
+    return {
+        "account": account.name,
+        "status": "started",
+        "run_id": run_id,
+        "operations": len(plan.operations),
+        "batches": len(batches),
+        "planned": plan.counts,
+        "skipped": [[sku, reason] for sku, _, reason in skips],
+    }
+
+
+async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan) -> int:
+    """With no state for the account, scan the marketplace once: creates of SKUs it already
+    has are marked so their batch looks them up (adopts) instead of duplicating them."""
+    creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
+    if not (plan.fresh_state and creates):
+        return 0
+    client = ctx.client(account)
+    before = getattr(client, "requests_sent", 0)
+    try:
+        await adopt_remote(client, plan)
+    except AuthError:
+        pass  # every batch will meet the same refusal and record it
+    except Exception:  # the scan only adds safety: without it, every create looks up first
+        for op in creates:
+            op.lookup_first = True
+    found = [(op.sku, op.product_sku) for op in creates if op.lookup_first]
+    await asyncio.to_thread(ctx.store.mark_create_attempted, account.name, found)
+    return int(getattr(client, "requests_sent", 0) - before)
+
+
+def send_batches(ctx: WorkerContext, run_id: int, account: str) -> None:
+    """Send every batch of the run not yet finished (task ids are stable per batch)."""
+    done = ctx.runs.done_batches(run_id)
+    for index, (lane, skus) in sorted(ctx.runs.batches(run_id).items()):
+        if index not in done:
+            push_batch.apply_async(
+                args=[account, run_id, index, lane, skus], task_id=f"ocop-run{run_id}-b{index}"
+            )
+
+
+# -- pushing -------------------------------------------------------------------------------
+@app.task(bind=True, name="ocop_sync.push_batch")
+def push_batch(
+    self: Task, account: str, run_id: int, batch: int, lane: str, skus: list[str]
+) -> None:
+    """Push one batch of a run: re-plan its SKUs, push, record; retry what may succeed later."""
+    ctx = get_context()
+    run = ctx.runs.info(run_id)
+    if run is None:
+        log.warning(
+            "run %s is unknown to Redis: batch %s dropped (next sync re-plans it)", run_id, batch
+        )
+        return
+    try:
+        acc = ctx.account(account)
+    except ConfigError as exc:
+        log.error("run %s batch %s: %s", run_id, batch, exc)
+        _batch_finished(ctx, run, batch, 0)
+        return
+    _lock(ctx, account).renew(run.token)
+    retries = int(self.request.retries or 0)
+    cooldown = ctx.run(ctx.limiter(acc).cooldown_left())
+    if cooldown > 2.0:
+        # The marketplace banned us for a while: come back when the ban ends instead of
+        # holding a pool process (and this message) while waiting.
+        _again(
+            self, account, run_id, batch, lane, skus, _countdown(ctx, retries, cooldown), retries
+        )
+        return
+    final = retries >= ctx.tuning.max_retries
+    outcome = BatchOutcome()
+    locks = ListingLocks(ctx.redis, account, str(self.request.id), ctx.tuning.listing_lock_ttl)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    held: list[str] = []
+    busy: list[str] = []
+    try:
+        held, busy = locks.acquire(skus, redelivered=redelivered)
+        log.info(
+            "batch start: run %s batch %s, %d listings, pid %d",
+            run_id,
+            batch,
+            len(held),
+            os.getpid(),
+        )
+        ctx.run(push_skus(ctx, acc, run, held, outcome, final=final))
+    except (TimeoutError, SoftTimeLimitExceeded):
+        log.warning(
+            "run %s batch %s: deadline reached, %d listings left for later",
+            run_id,
+            batch,
+            len(outcome.leftover(held)),
+        )
+    except Exception:  # a database or Redis outage longer than their own retries, or a bug
+        log.exception("run %s batch %s failed; retrying", run_id, batch)
+        if not held:  # the locks themselves could not be taken: retry the whole batch
+            busy = list(skus)
+    finally:
+        locks.release(held)
+        with contextlib.suppress(Exception):
+            ctx.store.reset_deliveries(account, held)
+        ctx.runs.add_requests(run_id, outcome.requests)
+        log.info("batch end: run %s batch %s, pid %d", run_id, batch, os.getpid())
+    leftover = outcome.leftover(held) + busy
+    if leftover and not final:
+        countdown = _countdown(ctx, retries, ctx.run(ctx.limiter(acc).cooldown_left()))
+        raise self.retry(
+            args=[account, run_id, batch, lane, leftover],
+            countdown=countdown,
+            max_retries=ctx.tuning.max_retries,
+        )
+    unfinished = outcome.leftover(held)
+    if unfinished:
+        try:
+            _record_unfinished(ctx, run, acc, unfinished, retries)
+        except Exception:  # the state store is away: the listings stay pending, not failed
+            log.exception(
+                "run %s batch %s: could not record %d unfinished listings",
+                run_id,
+                batch,
+                len(unfinished),
+            )
+    _batch_finished(ctx, run, batch, 0)
+
+
+def _countdown(ctx: WorkerContext, retries: int, cooldown: float) -> float:
+    """Exponential backoff with full jitter, at least the marketplace's cooldown, capped
+    below the visibility timeout (see workers.tuning)."""
+    backoff = random.uniform(0.5, max(0.5, min(ctx.tuning.max_countdown, 2.0 * 2**retries)))
+    return min(ctx.tuning.max_countdown, max(cooldown + random.uniform(0, 0.5), backoff))
+
+
+def _again(
+    self: Task,
+    account: str,
+    run_id: int,
+    batch: int,
+    lane: str,
+    skus: list[str],
+    countdown: float,
+    retries: int,
+) -> None:
+    """Re-enqueue the same batch later without counting a retry (a wait, not a failure)."""
+    push_batch.apply_async(
+        args=[account, run_id, batch, lane, skus],
+        countdown=countdown,
+        task_id=self.request.id,
+        retries=retries,
+    )
+
+
+def _record_unfinished(
+    ctx: WorkerContext, run: RunInfo, account: Account, skus: list[str], retries: int
+) -> None:
+    """Last attempt over and these listings still not pushed: record them as failed."""
+    index = ctx.catalog(run.catalog)
+    message = f"not pushed after {retries + 1} attempts (worker deadline or outage)"
+    results = [
+        PushResult(
+            account=account.name,
+            sku=sku,
+            product_sku=p.sku if (p := index.by_variant.get(sku)) else sku,
+            operation="push",
+            ok=False,
+            status="failed",
+            message=message,
+            error_kind="internal",
+        )
+        for sku in skus
+    ]
+    ctx.store.record(results, run.run_id)
+
+
+def _batch_finished(ctx: WorkerContext, run: RunInfo, batch: int, requests: int) -> None:
+    left = ctx.runs.batch_done(run.run_id, batch, requests)
+    if left == 0:
+        finish_run(ctx, run.run_id)
+
+
+def finish_run(ctx: WorkerContext, run_id: int) -> None:
+    """Close the run in the state store and free its account (idempotent)."""
+    run = ctx.runs.info(run_id)
+    done, failures = run_outcome(ctx.store, run_id)
+    status = "failed" if failures else "done"
+    ctx.store.finish_run(
+        run_id, {**done, "failed": len(failures)}, ctx.runs.requests(run_id), status
+    )
+    ctx.runs.mark_finished(run_id)
+    if run is not None:
+        _lock(ctx, run.account).release(run.token)
+    log.info("run %s finished: %s, %d failed", run_id, dict(done), len(failures))
+
+
+# -- reconcile -----------------------------------------------------------------------------
+@app.task(name="ocop_sync.reconcile_all")
+def reconcile_all() -> None:
+    """Beat's nightly tick: reconcile every configured account."""
+    for account in get_context().settings.accounts:
+        reconcile_task.apply_async(kwargs={"account": account.name})
+
+
+# Acknowledged on receipt: a scan of a large account may outlast the visibility timeout,
+# and losing one to a crash only delays it to the next night (it writes no listings).
+@app.task(
+    bind=True,
+    name="ocop_sync.reconcile_account",
+    acks_late=False,
+    soft_time_limit=3600,
+    time_limit=3660,
+    ignore_result=False,
+)
+def reconcile_task(self: Task, account: str, trigger: str = "beat") -> dict[str, Any]:
+    """Compare the account's remote listings with the state, then sync to repair drift."""
+    ctx = get_context()
+    acc = ctx.account(account)
+    token = self.request.id or uuid.uuid4().hex
+    lock = _lock(ctx, account)
+    if not lock.acquire(token):
+        raise self.retry(countdown=ctx.tuning.max_countdown, max_retries=120)
+    try:
+        report = ctx.run(_reconcile(ctx, acc, lock, token))
+    finally:
+        lock.release(token)
+    plan_task.apply_async(kwargs={"account": account, "kind": "reconcile", "trigger": trigger})
+    return report
+
+
+async def _reconcile(
+    ctx: WorkerContext, account: Account, lock: OwnedLock, token: str
+) -> dict[str, Any]:
+    async def keep_lock() -> None:
+        while True:  # the scan may be long: renew the run lock while it runs
+            await asyncio.sleep(lock.ttl / 3)
+            await asyncio.to_thread(lock.renew, token)
+
+    keeper = asyncio.create_task(keep_lock())
+    try:
+        report = await reconcile_account(ctx.client(account), ctx.store)
+    finally:
+        keeper.cancel()
+    return report.as_dict()
