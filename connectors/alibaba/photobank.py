@@ -63,24 +63,29 @@ class Photobank:
         self.cache = cache_for(account)
         self._call = call
         self._upload = upload
-        self._lock: asyncio.Lock | None = None  # made lazily: it binds to the running loop
+        # Locks are made lazily (they bind to the running loop): one for the first full
+        # load, one per image so listings sharing an image upload it once while uploads of
+        # different images proceed in parallel.
+        self._load_lock: asyncio.Lock | None = None
+        self._image_locks: dict[str, asyncio.Lock] = {}
 
     async def urls(self, names: list[str], sources: list[str]) -> list[str]:
         """Photobank URLs for `names`, uploading from `sources` whatever is not there yet."""
         by_name = {image_file_name(source): source for source in sources}
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        # One upload per image even when several listings of a product are pushed at once.
-        async with self._lock:
-            missing = [name for name in names if name not in self.cache.url_by_name]
-            if missing and not self.cache.loaded:
-                await self.load()
-            for name in names:
-                if name in self.cache.url_by_name:
-                    continue
-                if name not in by_name:
-                    raise KeyError(name)
-                self.cache.add(name, await self._upload(by_name[name], name))
+        if any(name not in self.cache.url_by_name for name in names) and not self.cache.loaded:
+            if self._load_lock is None:
+                self._load_lock = asyncio.Lock()
+            async with self._load_lock:
+                if not self.cache.loaded:
+                    await self.load()
+        for name in names:
+            if name in self.cache.url_by_name:
+                continue
+            if name not in by_name:
+                raise KeyError(name)
+            async with self._image_locks.setdefault(name, asyncio.Lock()):
+                if name not in self.cache.url_by_name:
+                    self.cache.add(name, await self._upload(by_name[name], name))
         return [self.cache.url_by_name[name] for name in names]
 
     async def names(self, urls: list[str]) -> list[str]:

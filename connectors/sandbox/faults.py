@@ -22,6 +22,7 @@ class SandboxConfig:
     fault_rate: float = 0.0  # share of API requests that get a fault
     faults: tuple[Fault, ...] = ("error500", "error503", "throttle", "slow", "drop")
     slow_seconds: float = 12.0  # a "slow" answer comes this late (past the client timeout)
+    throttle_seconds: float = 1.0  # the wait an injected throttle answer asks for
     latency_ms: float = 0.0  # added to every API answer (to model a remote server)
     seed: int | None = None
     persist: Path | None = None

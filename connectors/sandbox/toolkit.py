@@ -97,7 +97,7 @@ class SandboxMiddleware:
         counters[f"fault:{fault}"] += 1
         if fault not in POST_FAULTS:
             response = (
-                self.hooks.throttle_response(1.0)
+                self.hooks.throttle_response(self.config.throttle_seconds)
                 if fault == "throttle"
                 else self.hooks.error_response(503 if fault == "error503" else 500)
             )

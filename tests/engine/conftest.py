@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxServer
 from sync.catalog import Catalog
 from sync.catalog_io import export_catalog
-from sync.demo import demo_accounts, write_config
+from sync.demo import write_config
 from sync.settings import Settings, load_settings
 from tests.factories import make_product, product_data
 
@@ -40,28 +41,31 @@ def catalog_path(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def config_path(
-    tmp_path: Path, sandboxes: dict[str, SandboxServer], state_url: str, catalog_path: Path
+def write_test_config(
+    path: Path, sandboxes: dict[str, SandboxServer], state_url: str, catalog_path: Path
 ) -> Path:
     """A TOML configuration with one fresh account per marketplace (unique seller names)."""
     suffix = uuid.uuid4().hex[:6]
     accounts = [
-        a.model_copy(update={"name": f"{a.name}-{suffix}", "timeout": 1.0, "max_attempts": 6})
-        for a in demo_accounts({n: s.base_url for n, s in sandboxes.items()})
+        REGISTRY[name]
+        .sandbox_kit.account(f"{name}-{suffix}", server.base_url)
+        .model_copy(
+            # Short timeouts and bounded retries keep fault tests quick; 200 req/s keeps the
+            # limiter in the path without making it the bottleneck.
+            update={"timeout": 1.0, "max_attempts": 6, "max_retry_delay": 20.0, "rate_limit": 200.0}
+        )
+        for name, server in sorted(sandboxes.items())
     ]
-    # Seller names follow the account name: rebuild credentials for the new names.
-    from connectors.registry import REGISTRY
-
-    accounts = [
-        REGISTRY[a.marketplace]
-        .sandbox_kit.account(a.name, a.base_url)
-        .model_copy(update={"timeout": 1.0, "max_attempts": 6, "max_retry_delay": 20.0})
-        for a in accounts
-    ]
-    path = tmp_path / "ocop-sync.toml"
     write_config(path, catalog_path, state_url, accounts)
     return path
+
+
+@pytest.fixture
+def config_path(
+    tmp_path: Path, sandboxes: dict[str, SandboxServer], state_url: str, catalog_path: Path
+) -> Path:
+    """The test configuration for the parametrised state store."""
+    return write_test_config(tmp_path / "ocop-sync.toml", sandboxes, state_url, catalog_path)
 
 
 @pytest.fixture
