@@ -50,9 +50,14 @@ def parse_vnd(value: object) -> int:
     raise MoneyError(f"{value!r} is not a whole VND amount (e.g. 45.000 or 45000)")
 
 
+def group_thousands(amount: int) -> str:
+    """Digits grouped the Vietnamese way: 45000 -> '45.000'."""
+    return f"{amount:,}".replace(",", ".")
+
+
 def format_vnd(amount: int) -> str:
     """Format int đồng the Vietnamese way: 45000 -> '45.000 ₫'."""
-    return f"{amount:,}".replace(",", ".") + " ₫"
+    return group_thousands(amount) + " ₫"
 
 
 def round_to(amount: int | Decimal, step: int) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from connectors.base import Listing
 from connectors.feed import DAY, TEXT, VND, Column, write_xlsx_feed
 from connectors.postmart import rules
+from sync.money import group_thousands as _vnd
 from sync.settings import Account
 
 PRODUCER_TYPES_VI = {
@@ -96,10 +97,6 @@ COLUMNS: list[Column] = [
     Column("Đường dẫn (slug)", _field("slug"), 40),
 ]
 HEADERS = [column.header for column in COLUMNS]
-
-
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 GUIDE: list[tuple[str, str]] = [

@@ -24,6 +24,7 @@ from connectors.voso.rules import (
     TITLE_MAX,
     TITLE_MIN,
 )
+from sync.money import group_thousands as _vnd
 from sync.settings import Account
 
 SHEET = "Sản phẩm"
@@ -80,10 +81,6 @@ COLUMNS: list[Column] = [
     Column("Đường dẫn (slug)", _content("slug"), 40),
 ]
 HEADERS = [column.header for column in COLUMNS]
-
-
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 GUIDE: list[tuple[str, str]] = [
