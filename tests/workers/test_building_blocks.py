@@ -1,0 +1,183 @@
+"""The pieces under the workers, against the real Redis: limiter, locks, run records,
+and the configuration invariants that keep messages from being delivered twice."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+import redis
+import redis.asyncio
+
+from sync.plan import AccountPlan, Operation, OpKind
+from sync.settings import Account, Schedule, Settings
+from workers.app import celery_config
+from workers.beat import beat_schedule
+from workers.locks import ListingLocks, OwnedLock, run_lock
+from workers.ratelimit import HEADROOM, RedisRateLimiter
+from workers.runs import RunBook
+from workers.tasks import batch_plan
+from workers.tuning import WorkerTuning
+
+pytestmark = pytest.mark.redis
+
+
+async def _acquire_times(url: str, rate: float, n: int, clients: int) -> list[float]:
+    """n acquisitions spread over `clients` separate connections (as separate workers)."""
+    limiters = [
+        RedisRateLimiter(redis.asyncio.Redis.from_url(url), "acc", rate) for _ in range(clients)
+    ]
+    times: list[float] = []
+
+    async def take(limiter: RedisRateLimiter) -> None:
+        await limiter.acquire()
+        times.append(time.monotonic())
+
+    await asyncio.gather(*(take(limiters[i % clients]) for i in range(n)))
+    for limiter in limiters:
+        await limiter.redis.aclose()
+    return sorted(times)
+
+
+def test_limiter_spaces_requests_evenly_across_clients(redis_url: str) -> None:
+    rate = 20.0
+    times = asyncio.run(_acquire_times(redis_url, rate, n=30, clients=3))
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= HEADROOM / rate - 0.01  # evenly spaced, no burst
+    for start in times:  # never more than `rate` in any one-second window
+        assert sum(1 for t in times if start <= t < start + 1) <= rate
+
+
+def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
+    async def scenario() -> tuple[float, float]:
+        a = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 50)
+        b = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 50)
+        other = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "other", 50)
+        await a.cooldown(1.0)
+        started = time.monotonic()
+        await other.acquire()  # another account is not affected
+        free = time.monotonic() - started
+        await b.acquire()
+        paused = time.monotonic() - started
+        for limiter in (a, b, other):
+            await limiter.redis.aclose()
+        return free, paused
+
+    free, paused = asyncio.run(scenario())
+    assert free < 0.2
+    assert 0.95 <= paused < 1.5
+
+
+def test_run_lock_admits_one_holder_and_its_redelivery(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    lock = run_lock(client, "acc", ttl=5)
+    assert lock.acquire("task-1")
+    assert not run_lock(client, "acc", ttl=5).acquire("task-2")  # a second trigger
+    assert run_lock(client, "acc", ttl=5).acquire("task-1")  # the same task, redelivered
+    assert lock.holder() == "task-1"
+    run_lock(client, "acc", ttl=5).release("task-2")  # not the holder: nothing happens
+    assert lock.holder() == "task-1"
+    assert run_lock(client, "acc", ttl=5).renew("task-1")  # another process renews it
+    OwnedLock(client, "ocop:lock:run:acc", 5).release("task-1")
+    assert lock.holder() is None
+
+
+def test_listing_locks_let_only_a_redelivery_take_over_its_own_locks(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    first = ListingLocks(client, "acc", "batch-7", ttl=10)
+    assert first.acquire(["A", "B"], redelivered=False) == (["A", "B"], [])
+    duplicate = ListingLocks(client, "acc", "batch-7", ttl=10)
+    assert duplicate.acquire(["A", "C"], redelivered=False) == (["C"], ["A"])
+    stranger = ListingLocks(client, "acc", "batch-9", ttl=10)
+    assert stranger.acquire(["B"], redelivered=True) == ([], ["B"])
+    redelivery = ListingLocks(client, "acc", "batch-7", ttl=10)
+    assert redelivery.acquire(["A", "B"], redelivered=True) == (["A", "B"], [])
+    first.release(["A", "B"])  # no longer its locks: they stay
+    assert stranger.acquire(["B"], redelivered=False) == ([], ["B"])
+    redelivery.release(["A", "B"])
+    assert stranger.acquire(["B"], redelivered=False) == (["B"], [])
+
+
+def test_a_batch_counts_once_however_often_it_is_delivered(redis_url: str) -> None:
+    book = RunBook(redis.Redis.from_url(redis_url), ttl=60)
+    book.open(
+        1,
+        "acc",
+        "tok",
+        catalog=None,
+        force=False,
+        batches=[("create", ["A", "B"]), ("fast", ["C"])],
+    )
+    assert book.batch_done(1, 0, requests=3) == 1
+    assert book.batch_done(1, 0, requests=3) == 1  # redelivered: counted once
+    assert book.batch_done(1, 1, requests=1) == 0
+    progress = book.progress(1)
+    assert progress is not None and (progress.finished_ops, progress.total_ops) == (3, 3)
+    assert book.requests(1) == 4
+    assert book.batch_done(99, 0, requests=0) == -1  # unknown run
+    assert book.run_for_token("tok") == 1
+
+
+@pytest.mark.parametrize("visibility", [12, 60, 120, 900])
+def test_every_wait_that_holds_a_message_stays_below_the_visibility_timeout(
+    visibility: int,
+) -> None:
+    tuning = WorkerTuning(visibility_timeout=visibility)
+    conf = celery_config(Settings(), tuning)
+    v = conf["broker_transport_options"]["visibility_timeout"]
+    assert (
+        v
+        == conf["result_backend_transport_options"]["visibility_timeout"]
+        == conf["visibility_timeout"]
+        == visibility
+    )
+    assert tuning.max_countdown + conf["task_time_limit"] < v
+    assert tuning.batch_deadline < conf["task_soft_time_limit"] < conf["task_time_limit"]
+    assert conf["task_time_limit"] < tuning.listing_lock_ttl < v
+    assert tuning.http_retry_budget < tuning.batch_deadline
+    # A dead worker's messages come back within seconds of V, not kombu's defaults.
+    options = conf["broker_transport_options"]
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 5
+    assert options["unacked_mutex_expire"] < v
+
+
+def test_celery_is_configured_for_at_least_once_delivery_with_json_only() -> None:
+    conf = celery_config(Settings(), WorkerTuning())
+    assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
+    assert conf["task_acks_on_timeout"] is False
+    assert conf["worker_prefetch_multiplier"] == 1
+    assert conf["accept_content"] == ["json"] == conf["result_accept_content"]
+    assert conf["task_serializer"] == conf["result_serializer"] == "json"
+
+
+def test_beat_schedule_follows_the_configuration() -> None:
+    entries = beat_schedule(
+        Schedule(sync_every_minutes=10, reconcile_at="03:45", timezone="Asia/Ho_Chi_Minh")
+    )
+    sync = entries["incremental-sync"]
+    assert sync["task"] == "ocop_sync.sync_all" and sync["schedule"].total_seconds() == 600
+    assert sync["options"]["expires"] == 600
+    nightly = entries["nightly-reconcile"]["schedule"]
+    assert nightly.hour == {3} and nightly.minute == {45}
+    conf = celery_config(Settings(schedule=Schedule(timezone="Asia/Ho_Chi_Minh")), WorkerTuning())
+    assert conf["timezone"] == "Asia/Ho_Chi_Minh"
+
+
+def test_batches_keep_one_kind_of_work_each_and_respect_the_size() -> None:
+    account = Account(name="acc", marketplace="voso", base_url="http://x")
+    plan = AccountPlan(account)
+    kinds = [OpKind.CREATE] * 5 + [OpKind.PRICE, OpKind.STOCK] * 2 + [OpKind.DELIST]
+    plan.operations = [Operation(k, "acc", f"S{i}", f"P{i}") for i, k in enumerate(kinds)]
+    batches = batch_plan(plan, size=2)
+    assert [lane for lane, _ in batches] == ["create"] * 3 + ["fast"] * 2 + ["other"]
+    assert sum(len(skus) for _, skus in batches) == len(kinds)
+    assert all(len(skus) <= 2 for _, skus in batches)
+
+
+def test_batch_size_fits_the_account_rate_in_the_batch_deadline() -> None:
+    tuning = WorkerTuning(visibility_timeout=120)
+    assert tuning.batch_ops(rate=100, batch_size=50) == 50
+    slow = tuning.batch_ops(rate=1, batch_size=50)
+    assert slow * tuning.ops_per_request / 1 <= tuning.batch_deadline / 2
