@@ -28,9 +28,11 @@ demo: $(VENV)/.installed
 ## Install the dev extra into .venv, then ruff, mypy and pytest.
 test: $(VENV)/.installed-dev lint typecheck pytest
 
+LINT_DIRS := $(wildcard sync connectors workers tests bench)
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sync connectors workers tests bench
-	$(BIN)/ruff format --check sync connectors workers tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -126,9 +126,7 @@ class MarketplaceClient(Protocol):
         """Send only the stock."""
         ...
 
-    async def update_prices_stocks(
-        self, items: Sequence[tuple[str, Listing]]
-    ) -> list[ItemResult]:
+    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
         """Price and stock for many listings in as few calls as the marketplace allows."""
         ...
 

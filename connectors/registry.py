@@ -18,7 +18,9 @@ def get_connector(name: str) -> Connector:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown marketplace {name!r} (known: {', '.join(sorted(REGISTRY))})") from None
+        raise KeyError(
+            f"unknown marketplace {name!r} (known: {', '.join(sorted(REGISTRY))})"
+        ) from None
 
 
 def _load() -> None:
