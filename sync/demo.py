@@ -79,9 +79,9 @@ def demo_accounts(base_urls: dict[str, str]) -> list[Account]:
     # The in-process sandboxes have no rate limit; 100 req/s keeps the demo quick while
     # still exercising the limiter.
     return [
-        REGISTRY[name].sandbox_kit.account(f"{name}-backan", url).model_copy(
-            update={"rate_limit": 100.0, "concurrency": 8}
-        )
+        REGISTRY[name]
+        .sandbox_kit.account(f"{name}-backan", url)
+        .model_copy(update={"rate_limit": 100.0, "concurrency": 8})
         for name, url in base_urls.items()
     ]
 
