@@ -148,10 +148,14 @@ class _Reader:
         column: Column | None,
         sku: str | None,
         message: str,
+        *,
+        cell_reported: bool = True,
     ) -> None:
         header = self.header_of(column) if column else None
         product.errors.append(RowError(self.file, row, header, sku or product.sku, message))
-        if column is not None:
+        # A disagreement between rows says nothing about the first row's value, which the
+        # model still checks (e.g. an unknown group on the first row is reported there).
+        if column is not None and cell_reported:
             key = None if column.level == "product" else row
             product.bad_columns.add((key, column.name))
 
@@ -190,6 +194,7 @@ class _Reader:
                         None,
                         f"disagrees with row {first[0]} of the same product: "
                         f"{_shown(raw)} here, {_shown(first[1])} there",
+                        cell_reported=False,
                     )
             if first is not None:
                 _set(data, column.path, first[2])

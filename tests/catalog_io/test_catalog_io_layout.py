@@ -177,3 +177,11 @@ def test_docs_describe_every_column_and_alias() -> None:
         assert f"| `{column.name}` |" in docs
         for alias in column.aliases:
             assert alias in docs, alias
+
+
+def test_a_bad_first_row_is_named_even_when_a_later_row_disagrees(tmp_path: Path) -> None:
+    rows = [flat_row(group="Đồ chơi"), flat_row(variant_sku="BK-MD-01-1KG")]
+    result = load_rows(tmp_path, rows)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "group"), (3, "group")]
+    assert "unknown OCOP group" in result.errors[0].message
+    assert "disagrees with row 2" in result.errors[1].message
