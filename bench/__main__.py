@@ -1,0 +1,131 @@
+"""`python -m bench [--size 1k|10k|100k|N] [--only FIGURE…] [--out FILE]` (or `make bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.catalogs import VARIANTS_PER_PRODUCT, parse_size, size_label
+from bench.context import Bench, BenchOptions
+from bench.figures import celery, changed, floor, memory, noop, rate_limit
+from bench.report import Figure, print_table, write_json
+from bench.sandbox_proc import SandboxProcess
+
+# Run order: the floor and the rate limit use scratch sellers; noop, changed and rss share
+# the main accounts' full sync (changed alters the catalog, so it comes after noop);
+# celery last, it needs the other engineer's workers.
+FIGURES: dict[str, Callable[[Bench], list[Figure]]] = {
+    "floor": floor.measure,
+    "ratelimit": rate_limit.measure,
+    "rss": memory.measure,
+    "noop": noop.measure,
+    "changed": changed.measure,
+    "celery": celery.measure,
+}
+# The figure keys each measurement produces (for a figure that fails with an error).
+KEYS = {
+    "floor": ("floor_ratio",),
+    "ratelimit": ("rate_limit_utilisation", "throttled_share"),
+    "rss": ("peak_rss_mb",),
+    "noop": ("noop_requests", "noop_seconds"),
+    "changed": ("changed_requests_per_listing",),
+    "celery": ("celery_inline_ratio",),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", default="10k", help="1k, 10k, 100k or a number of products")
+    parser.add_argument("--only", nargs="+", choices=list(FIGURES), default=list(FIGURES))
+    parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=8, help="per account (default 8)")
+    parser.add_argument("--rate", type=float, default=50.0, help="R for the rate-limit figure")
+    parser.add_argument("--rate-seconds", type=float, default=8.0)
+    parser.add_argument("--chunk", type=int, default=1000, help="products per full-sync chunk")
+    parser.add_argument("--workdir", type=Path, help="keep state and logs here")
+    return parser.parse_args(argv)
+
+
+def run(
+    options: BenchOptions, workdir: Path, console: Console
+) -> tuple[list[Figure], bool, dict[str, float]]:
+    """Every requested figure in one run: (figures, True if one errored, seconds per step)."""
+    figures: list[Figure] = []
+    errors = False
+    with SandboxProcess(workdir / "sandbox.log") as sandbox:
+        bench = Bench(options, workdir, sandbox)
+        for name, measure in FIGURES.items():
+            if name not in options.figures:
+                continue
+            console.log(f"measuring {name}…")
+            started = time.perf_counter()
+            try:
+                figures += measure(bench)
+            except Exception as error:  # recorded as a missing figure, the run goes on
+                errors = True
+                console.log(f"[red]{name} failed[/]\n{traceback.format_exc()}")
+                figures += [
+                    Figure.missing(key, key, "", f"error: {type(error).__name__}: {error}")
+                    for key in KEYS[name]
+                ]
+            bench.timings[f"{name}_s"] = time.perf_counter() - started
+    return figures, errors, bench.timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench, print the table, write the JSON; exit 1 if a figure errored."""
+    args = parse_args(argv)
+    console = Console()
+    try:
+        size = parse_size(args.size)
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        return 2
+    options = BenchOptions(
+        size=size,
+        seed=args.seed,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        rate_seconds=args.rate_seconds,
+        chunk=args.chunk,
+        figures=tuple(args.only),
+    )
+    started = time.perf_counter()
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        figures, errors, timings = run(options, args.workdir, console)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ocop-bench-") as tmp:
+            figures, errors, timings = run(options, Path(tmp), console)
+    elapsed = time.perf_counter() - started
+    catalog = {
+        "products": size,
+        "listings_per_account": size * VARIANTS_PER_PRODUCT,
+        "accounts": 3,
+    }
+    settings = {
+        "seed": options.seed,
+        "concurrency": options.concurrency,
+        "rate_limit": options.rate,
+        "chunk": options.chunk,
+        "figures": list(options.figures),
+        "total_seconds": round(elapsed, 1),
+        "step_seconds": {k: round(v, 1) for k, v in timings.items()},
+    }
+    write_json(args.out, figures, catalog, settings)
+    print_table(figures, f"ocop-sync bench — {size_label(size)} products", console)
+    console.print(f"JSON: {args.out}  ({elapsed:.0f} s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

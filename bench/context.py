@@ -1,0 +1,104 @@
+"""What every figure shares in one run: options, the sandbox process, the catalog, the state
+of the main accounts after their full sync."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from bench.accounts import bench_accounts
+from bench.sandbox_proc import SandboxProcess
+from sync.catalog import Catalog
+from sync.settings import Account
+from sync.state.store import StateStore
+from sync.synthetic import synthetic_catalog
+
+MAIN_PREFIX = "bench"
+FULL_SYNC_TIMEOUT = 3 * 3600.0  # 100k × 3 accounts on a busy 2-core machine
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """Command-line choices."""
+
+    size: int
+    seed: int = 0
+    concurrency: int = 8
+    rate: float = 50.0  # req/s per account for the rate-limit figure
+    rate_seconds: float = 8.0  # how long the rate-limited run should last
+    chunk: int = 1000  # products per chunk of the streamed full sync
+    figures: tuple[str, ...] = ()
+    redis: str = "redis://127.0.0.1:6379"
+
+
+@dataclass
+class Bench:
+    """One bench run: its options, scratch directory and sandboxes."""
+
+    options: BenchOptions
+    workdir: Path
+    sandbox: SandboxProcess
+    today: date = field(default_factory=date.today)
+    timings: dict[str, float] = field(default_factory=dict)
+    _full_sync: dict[str, Any] | None = None
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The whole synthetic catalog (deterministic for the seed)."""
+        started = time.perf_counter()
+        catalog = synthetic_catalog(self.options.size, self.options.seed)
+        self.timings["catalog_generation_s"] = time.perf_counter() - started
+        return catalog
+
+    @property
+    def state_url(self) -> str:
+        """The main accounts' state store (SQLite, WAL: the engine's default)."""
+        return f"sqlite:///{self.workdir / 'state.db'}"
+
+    def store(self) -> StateStore:
+        """A new handle on the main state store (close it when done)."""
+        return StateStore(self.state_url)
+
+    def scratch_url(self, name: str) -> str:
+        """A separate SQLite state store for one figure's scratch accounts."""
+        return f"sqlite:///{self.workdir / f'{name}.db'}"
+
+    def accounts(self, prefix: str = MAIN_PREFIX, **changes: Any) -> list[Account]:
+        """One account per marketplace on the sandboxes, named `<prefix>-<marketplace>`."""
+        return bench_accounts(
+            self.sandbox.urls, prefix, concurrency=self.options.concurrency, **changes
+        )
+
+    def full_sync(self) -> dict[str, Any]:
+        """The main accounts' full sync from scratch (once per run), in its own process."""
+        if self._full_sync is None:
+            out = self.workdir / "full_sync.json"
+            command = [
+                sys.executable,
+                "-m",
+                "bench.full_sync",
+                f"--size={self.options.size}",
+                f"--seed={self.options.seed}",
+                f"--port={self.sandbox.port}",
+                f"--prefix={MAIN_PREFIX}",
+                f"--state={self.state_url}",
+                f"--concurrency={self.options.concurrency}",
+                f"--chunk={self.options.chunk}",
+                f"--out={out}",
+            ]
+            before = self.sandbox.all_stats()
+            subprocess.run(command, check=True, timeout=FULL_SYNC_TIMEOUT)
+            after = self.sandbox.all_stats()
+            result: dict[str, Any] = json.loads(out.read_text())
+            result["sandbox_requests"] = {
+                m: after[m]["requests"] - before[m]["requests"] for m in after
+            }
+            self._full_sync = result
+        return self._full_sync

@@ -1,0 +1,173 @@
+"""Floor ratio: listings pushed per second by the inline executor ÷ requests per second of a
+bare httpx async loop posting the same pre-built create payloads to the same sandbox with
+the same concurrency. "Pre-built" means the mapped JSON payloads and their auth headers
+(Voso's session token, Postmart's signature) exist before timing; the loop itself is the
+minimal `await client.post(url, json=payload, headers=headers)` over one pooled client.
+
+The two alternate in ABBA order (floor, inline, inline, floor) over four disjoint quarters
+of the listings, so a load change on the shared machine during the run hits both sides
+alike. Alibaba is left out: its create needs a photobank upload per product first (1.5
+requests per listing by protocol), so a one-request floor would not be "the same payloads".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.context import Bench
+from bench.report import Figure
+from connectors.base import Listing
+from connectors.http import HttpClient
+from connectors.postmart.client import API as POSTMART_API
+from connectors.postmart.mapping import create_payload
+from connectors.registry import get_connector
+from connectors.voso.client import PRODUCTS as VOSO_PRODUCTS
+from connectors.voso.client import VosoClient
+from sync.catalog import Catalog
+from sync.executor import run_account
+from sync.plan import plan_account
+from sync.settings import Account
+from sync.state.store import StateStore
+
+MARKETPLACES = ("voso", "postmart")
+MAX_PRODUCTS = 4000  # 8 000 creates per marketplace: long enough to time, short enough
+GOAL = 0.8
+# Headers that authenticate a create (Voso's session token, Postmart's signature).
+AUTH_HEADERS = frozenset({"token", "x-api-key", "x-timestamp", "x-signature"})
+
+
+@dataclass(frozen=True)
+class Prebuilt:
+    """One create as the bare loop posts it: absolute URL, JSON payload, auth headers."""
+
+    url: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+
+
+async def prebuilt_creates(client: HttpClient, listings: list[Listing]) -> list[Prebuilt]:
+    """The creates' payloads and auth headers (token, signature), built before timing."""
+    prebuilt = []
+    if isinstance(client, VosoClient):
+        await client._ensure_token()  # the session token the creates carry
+    for listing in listings:
+        if isinstance(client, VosoClient):
+            path, payload = VOSO_PRODUCTS, VosoClient._payload(listing)
+        else:
+            path, payload = f"{POSTMART_API}/products", create_payload(listing)
+        # Signed over exactly the bytes httpx will send for `json=payload` again.
+        request = client.http.build_request("POST", path, json=payload)
+        await client.prepare(request)
+        headers = {k: v for k, v in request.headers.items() if k.lower() in AUTH_HEADERS}
+        prebuilt.append(Prebuilt(str(request.url), payload, headers))
+    return prebuilt
+
+
+async def bare_loop(creates: list[Prebuilt], concurrency: int) -> tuple[int, float]:
+    """Post every payload with `concurrency` workers over one pooled client; (ok, seconds)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    pending = iter(creates)
+    ok = 0
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal ok
+        for create in pending:
+            response = await http.post(create.url, json=create.payload, headers=create.headers)
+            ok += response.status_code < 400
+
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        return ok, time.perf_counter() - started
+
+
+async def floor_segment(account: Account, catalog: Catalog, bench: Bench) -> dict[str, Any]:
+    """Pre-build the creates of `catalog` for `account`, then time the bare loop alone."""
+    connector = get_connector(account.marketplace)
+    listings = [
+        listing
+        for product in catalog.products
+        for listing in connector.mapping.map_product(product, account, bench.today)
+    ]
+    client = connector.client_factory(account)
+    assert isinstance(client, HttpClient)
+    try:
+        creates = await prebuilt_creates(client, listings)
+    finally:
+        await client.aclose()
+    ok, seconds = await bare_loop(creates, account.concurrency)
+    return {"side": "floor", "count": ok, "sent": len(creates), "seconds": seconds}
+
+
+async def inline_segment(
+    account: Account, catalog: Catalog, store: StateStore, bench: Bench
+) -> dict[str, Any]:
+    """Plan (untimed), then time `run_account`: creates, state writes and all."""
+    connector = get_connector(account.marketplace)
+    plan = plan_account(catalog, account, connector, store.bindings(account.name), bench.today)
+    started = time.perf_counter()
+    report = await run_account(plan, connector, store, trigger="bench")
+    seconds = time.perf_counter() - started
+    return {
+        "side": "inline",
+        "count": report.done["create"],
+        "sent": report.requests,
+        "failed": report.failed,
+        "seconds": seconds,
+    }
+
+
+def rate(segments: list[dict[str, Any]], side: str) -> float:
+    """Items per second over all segments of one side."""
+    count = sum(s["count"] for s in segments if s["side"] == side)
+    seconds = sum(s["seconds"] for s in segments if s["side"] == side)
+    return count / seconds if seconds else 0.0
+
+
+def measure(bench: Bench) -> list[Figure]:
+    """The floor ratio per marketplace; the figure is the lowest."""
+    products = bench.catalog.products[: min(len(bench.catalog.products), MAX_PRODUCTS)]
+    quarter = len(products) // 4
+    quarters = [Catalog(products=products[i * quarter : (i + 1) * quarter]) for i in range(4)]
+    store = StateStore(bench.scratch_url("floor"))
+    details: dict[str, Any] = {"products": 4 * quarter, "concurrency": bench.options.concurrency}
+    try:
+        for marketplace in MARKETPLACES:
+            segments = []
+            for index, side in enumerate(("floor", "inline", "inline", "floor")):
+                # A seller per segment: every segment creates into an empty account.
+                (account,) = bench.accounts(f"floor{index}", marketplaces=(marketplace,))
+                if side == "floor":
+                    segment = asyncio.run(floor_segment(account, quarters[index], bench))
+                else:
+                    segment = asyncio.run(inline_segment(account, quarters[index], store, bench))
+                segments.append(segment)
+            floor_rate, inline_rate = rate(segments, "floor"), rate(segments, "inline")
+            details[marketplace] = {
+                "floor_requests_per_s": round(floor_rate, 1),
+                "inline_listings_per_s": round(inline_rate, 1),
+                "ratio": round(inline_rate / floor_rate, 3) if floor_rate else None,
+                "segments": segments,
+            }
+    finally:
+        store.close()
+    ratios = [details[m]["ratio"] for m in MARKETPLACES if details[m]["ratio"] is not None]
+    value = min(ratios) if ratios else None
+    return [
+        Figure(
+            "floor_ratio",
+            "floor ratio (inline ÷ bare httpx)",
+            value,
+            f"≥ {GOAL}",
+            value is not None and value >= GOAL,
+            details=details,
+            note="lowest of "
+            + ", ".join(f"{m} {details[m]['ratio']}" for m in MARKETPLACES)
+            + f"; creates, concurrency {bench.options.concurrency}",
+        )
+    ]
