@@ -217,8 +217,10 @@ def test_a_signature_over_a_tampered_body_is_rejected(
     assert untampered.status_code == 201
 
 
+# A few seconds of margin each side: the timestamp is whole seconds and the request takes
+# time, so 301 s can arrive as 300.x s on a loaded machine.
 @pytest.mark.parametrize(
-    ("offset", "accepted"), [(-301, False), (-290, True), (290, True), (301, False)]
+    ("offset", "accepted"), [(-305, False), (-290, True), (290, True), (305, False)]
 )
 def test_timestamps_more_than_300_seconds_off_are_refused(
     server: SandboxServer, account: Account, offset: int, accepted: bool
