@@ -10,7 +10,8 @@ from datetime import date
 from enum import StrEnum
 
 from connectors.base import Connector, Listing, stable_hash
-from sync.catalog import Catalog, Product
+from sync.catalog import Catalog, Listability, Product
+from sync.gcpause import gc_paused
 from sync.settings import Account
 from sync.state.models import BindingStatus
 from sync.state.store import Binding
@@ -32,6 +33,12 @@ class OpKind(StrEnum):
 PUSH_KINDS = frozenset(
     {OpKind.CREATE, OpKind.UPDATE, OpKind.RELIST, OpKind.PRICE, OpKind.STOCK, OpKind.DELIST}
 )
+
+# Plain strings for the per-listing loops: an Enum member's `.value` is a descriptor call,
+# and the no-op pass reads a status for every listing of every account.
+_LISTED = BindingStatus.LISTED.value
+_FAILED = BindingStatus.FAILED.value
+_DELISTED = BindingStatus.DELISTED.value
 
 
 @dataclass(slots=True)
@@ -77,6 +84,11 @@ class PlanFilter:
     failed_only: bool = False
     force: bool = False  # resync: push regardless of hashes
 
+    @property
+    def everything(self) -> bool:
+        """True when every listing belongs to the run (no SKU list, not only failed ones)."""
+        return not self.skus and not self.failed_only
+
     def wants(self, product_sku: str, sku: str, binding: Binding | None) -> bool:
         """Does this listing belong to the run?"""
         if self.skus and sku not in self.skus and product_sku not in self.skus:
@@ -110,36 +122,42 @@ def plan_account(
     *,
     flt: PlanFilter | None = None,
     product_hashes: dict[str, str] | None = None,
+    listabilities: dict[str, Listability] | None = None,
 ) -> AccountPlan:
-    """The operations that bring one account in line with the catalog."""
+    """The operations that bring one account in line with the catalog.
+
+    `product_hashes` and `listabilities` are caches shared by the accounts of one run (see
+    `plan_all`): neither depends on the account.
+    """
     flt = flt or PlanFilter()
-    fp = account_fingerprint(account)
+    fp = account_fingerprint(account).encode()
     hashes = product_hashes if product_hashes is not None else {}
+    listable_cache = listabilities if listabilities is not None else {}
     plan = AccountPlan(
         account, fresh_state=not any(b.remote_id or b.create_attempted for b in bindings.values())
     )
-    seen: set[str] = set()
-    for product in catalog.products:
-        seen.update(v.sku for v in product.variants)
-        phash = hashes.get(product.sku)
-        if phash is None:
-            phash = hashes[product.sku] = product_hash(product)
-        source = hashlib.blake2b((phash + fp).encode(), digest_size=16).hexdigest()
-        _plan_product(plan, product, account, connector, bindings, today, flt, source)
-    for sku, binding in bindings.items():
-        if sku in seen or not flt.wants(binding.product_sku, sku, binding):
-            continue
-        if _is_live(binding):
-            plan.operations.append(_delist(account, binding, "removed from the catalog"))
+    blake2b = hashlib.blake2b
+    with gc_paused():
+        for product in catalog.products:
+            phash = hashes.get(product.sku)
+            if phash is None:
+                phash = hashes[product.sku] = product_hash(product)
+            source = blake2b(phash.encode() + fp, digest_size=16).hexdigest()
+            _plan_product(
+                plan, product, account, connector, bindings, today, flt, source, listable_cache
+            )
+    if bindings:
+        seen = {variant.sku for product in catalog.products for variant in product.variants}
+        for sku, binding in bindings.items():
+            if sku in seen or not flt.wants(binding.product_sku, sku, binding):
+                continue
+            if _is_live(binding):
+                plan.operations.append(_delist(account, binding, "removed from the catalog"))
     return plan
 
 
 def _is_live(binding: Binding | None) -> bool:
-    return bool(
-        binding
-        and binding.remote_id
-        and binding.status in (BindingStatus.LISTED.value, BindingStatus.FAILED.value)
-    )
+    return bool(binding and binding.remote_id and binding.status in (_LISTED, _FAILED))
 
 
 def _delist(account: Account, binding: Binding, reason: str) -> Operation:
@@ -163,18 +181,27 @@ def _plan_product(
     today: date,
     flt: PlanFilter,
     source: str,
+    listabilities: dict[str, Listability],
 ) -> None:
-    variant_bindings = [(v.sku, bindings.get(v.sku)) for v in product.variants]
-    wanted = [(sku, b) for sku, b in variant_bindings if flt.wants(product.sku, sku, b)]
-    if not wanted:
-        return
-    listable = product.listability(today)
+    if flt.everything:
+        wanted = [(v.sku, bindings.get(v.sku)) for v in product.variants]
+    else:
+        wanted = [
+            (v.sku, b)
+            for v in product.variants
+            if flt.wants(product.sku, v.sku, b := bindings.get(v.sku))
+        ]
+        if not wanted:
+            return
+    listable = listabilities.get(product.sku)
+    if listable is None:
+        listable = listabilities[product.sku] = product.listability(today)
     if not listable.ok:
         reason = listable.reason or "not listable"
         for sku, binding in wanted:
             if binding is not None and _is_live(binding):
                 plan.operations.append(_delist(account, binding, reason))
-            elif binding is not None and binding.status == BindingStatus.DELISTED.value:
+            elif binding is not None and binding.status == _DELISTED:
                 plan.noops += 1
             else:
                 plan.skips.append(
@@ -182,12 +209,13 @@ def _plan_product(
                 )
         return
     # Fast path: nothing about the product or the account changed since the last push.
-    if not flt.force and all(
-        b is not None and b.status == BindingStatus.LISTED.value and b.source_hash == source
-        for _, b in wanted
-    ):
-        plan.noops += len(wanted)
-        return
+    if not flt.force:
+        for _, b in wanted:
+            if b is None or b.status != _LISTED or b.source_hash != source:
+                break
+        else:
+            plan.noops += len(wanted)
+            return
     wanted_skus = {sku for sku, _ in wanted}
     for listing in connector.mapping.map_product(product, account, today):
         if listing.sku in wanted_skus:
@@ -222,10 +250,10 @@ def plan_listing(
     op.changed = [
         name for name, flag in (("content", content), ("price", price), ("stock", stock)) if flag
     ]
-    if binding.status == BindingStatus.DELISTED.value:
+    if binding.status == _DELISTED:
         op.kind = OpKind.RELIST
         op.changed.append("status")
-    elif content or binding.status == BindingStatus.FAILED.value:
+    elif content or binding.status == _FAILED:
         op.kind = OpKind.UPDATE
         op.changed = op.changed or ["content"]
     elif price:
@@ -244,9 +272,19 @@ def plan_all(
     today: date,
     flt: PlanFilter | None = None,
 ) -> list[AccountPlan]:
-    """Plans for several accounts, hashing each product once."""
+    """Plans for several accounts, hashing each product (and judging its listability) once."""
     hashes: dict[str, str] = {}
+    listabilities: dict[str, Listability] = {}
     return [
-        plan_account(catalog, account, connector, bindings, today, flt=flt, product_hashes=hashes)
+        plan_account(
+            catalog,
+            account,
+            connector,
+            bindings,
+            today,
+            flt=flt,
+            product_hashes=hashes,
+            listabilities=listabilities,
+        )
         for account, connector, bindings in accounts
     ]
