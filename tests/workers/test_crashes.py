@@ -190,3 +190,51 @@ def test_a_batch_that_kills_its_worker_every_time_is_failed_after_n_deliveries_t
     resync = d.cli("resync", "--account", account.name, "--failed", "--via", "celery", "--wait")
     assert resync.returncode == 0, resync.stdout + resync.stderr
     assert listed_exactly_once(slow_voso, account, pg_url) == expected
+
+
+def test_sync_through_a_faulty_marketplace_converges_without_duplicates(
+    deploy: Callable[..., Deployment], pg_url: str
+) -> None:
+    # 20% of answers are 500/503, throttles, answers lost after the write, or too slow.
+    faulty = start_sandbox("voso", fault_rate=0.2, seed=7, slow_seconds=1.5)
+    try:
+        catalog = sample_catalog(40)
+        account = sandbox_account(
+            "voso", faulty.base_url, rate_limit=200.0, concurrency=4, timeout=1.0
+        )
+        expected = listable_count(catalog, "voso", account)
+        d = deploy([account], catalog, batch_size=10)
+        d.workers(["one", "two"], concurrency=2)
+        first = d.cli("sync", "--via", "celery", "--wait")
+        assert first.returncode in (0, 3), first.stdout + first.stderr
+        assert stats(faulty)["faults_injected"] > 10
+        second = d.cli("sync", "--via", "celery", "--wait")  # finishes whatever failed
+        assert second.returncode in (0, 3), second.stdout + second.stderr
+        if second.returncode == 3:
+            assert d.cli("sync", "--via", "celery", "--wait").returncode == 0
+        assert listed_exactly_once(faulty, account, pg_url) == expected
+    finally:
+        faulty.stop()
+
+
+def test_an_outage_longer_than_the_http_retries_is_retried_by_the_task_until_it_passes(
+    deploy: Callable[..., Deployment], pg_url: str
+) -> None:
+    import httpx
+
+    down = start_sandbox("voso", fault_rate=1.0, faults=("error503",))
+    try:
+        catalog = sample_catalog(20)
+        account = sandbox_account("voso", down.base_url, rate_limit=200.0, timeout=1.0)
+        expected = listable_count(catalog, "voso", account)
+        # V = 20 s: the HTTP layer gives up after 2 s, task countdowns stay below 5 s.
+        d = deploy([account], catalog, batch_size=10, visibility_timeout=20)
+        worker = d.worker("w", concurrency=2)
+        sync = d.popen("sync", "--via", "celery", "--wait", log="sync.log")
+        wait_until(lambda: "Retry in" in worker.text(), 30, "a task retry")
+        httpx.post(down.base_url + "/_sandbox/config", json={"fault_rate": 0.0})  # back up
+
+        assert sync.wait(90) == 0, (d.root / "sync.log").read_text() + worker.text()[-3000:]
+        assert listed_exactly_once(down, account, pg_url) == expected
+    finally:
+        down.stop()

@@ -83,3 +83,71 @@ def test_the_compose_worker_healthcheck_answers_for_a_running_worker(deploy, san
     )
     assert ping.returncode == 0, ping.stdout + ping.stderr
     assert "pong" in ping.stdout
+
+
+def test_incremental_changes_and_the_nightly_reconcile_through_celery(
+    deploy, sandboxes: dict[str, SandboxServer], pg_url: str, redis_url: str
+) -> None:
+    from datetime import date
+
+    import httpx
+
+    from sync.catalog_io import export_catalog
+    from sync.demo import change_catalog
+    from sync.settings import load_settings
+    from tests.conftest import seller_listings
+    from workers.app import create_app
+
+    catalog = sample_catalog(30)
+    accounts = [
+        sandbox_account(name, sandboxes[name].base_url, rate_limit=200.0)
+        for name in sorted(REGISTRY)
+    ]
+    d = deploy(accounts, catalog, batch_size=10)
+    worker = d.worker("w", concurrency=2)
+    assert d.cli("sync", "--via", "celery", "--wait").returncode == 0
+
+    # Prices, stock and one expired certificate: only those are pushed, on every account.
+    changed, _ = change_catalog(catalog, date.today())
+    export_catalog(changed, d.root / "catalog.json")
+    result = d.cli("sync", "--via", "celery", "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    for report in json.loads(result.stdout):
+        assert report["done"] == {"price": 3, "stock": 3, "delist": 1}, report
+        assert report["failed"] == 0
+
+    # A seller deletes a listing by hand; beat's nightly task finds it and lists it again.
+    voso = next(a for a in accounts if a.marketplace == "voso")
+    server = sandboxes["voso"]
+    victim = next(i for i in seller_listings(server, voso.name) if i["status"] == "active")
+    listings = httpx.get(server.base_url + "/_sandbox/listings").json()
+    seller = next(name for name in listings if voso.name in name)
+    deleted = httpx.delete(f"{server.base_url}/_sandbox/listings/{seller}/{victim['id']}").json()
+    assert deleted == {"deleted": True}
+    app = create_app(load_settings(d.config, redis_url=redis_url))
+    app.send_task("ocop_sync.reconcile_all")
+    deadline = time.monotonic() + 60
+    while not any(k == "reconcile" and s == "done" for k, s, _ in _kinds(pg_url, voso.name)):
+        assert time.monotonic() < deadline, worker.text()[-3000:]
+        time.sleep(0.2)
+    again = [i for i in seller_listings(server, voso.name) if i["sku"] == victim["sku"]]
+    assert len(again) == 1 and again[0]["id"] != victim["id"]
+    expected = listable_count(changed, "voso", voso)
+    assert listed_exactly_once(server, voso, pg_url) == expected
+
+
+def _kinds(pg_url: str, account: str) -> list[tuple[str, str, dict]]:
+    from sqlalchemy import select
+
+    from sync.state.models import RunRecord
+    from sync.state.store import StateStore
+
+    store = StateStore(pg_url, migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            query = select(RunRecord.kind, RunRecord.status, RunRecord.outcome).where(
+                RunRecord.account == account
+            )
+            return [tuple(row) for row in conn.execute(query)]
+    finally:
+        store.close()
