@@ -28,8 +28,8 @@ from redis.asyncio import Redis
 HEADROOM = 1.05  # spacing factor: pace at R/1.05 so jitter never puts R+1 in one second
 
 # KEYS[1] next-slot time, KEYS[2] cooldown end; ARGV[1] spacing in seconds.
-# Returns the seconds the caller must wait before sending (as a string: Lua numbers
-# would be truncated to integers in the Redis reply).
+# Returns {seconds the caller must wait, the slot on Redis's clock} as strings (Lua
+# numbers would be truncated to integers in the Redis reply).
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -38,7 +38,7 @@ local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'),
                       tonumber(redis.call('GET', KEYS[2]) or '0'))
 local ttl = math.ceil((slot + spacing - now) * 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%.6f', slot + spacing), 'PX', ttl)
-return string.format('%.6f', slot - now)
+return {string.format('%.6f', slot - now), string.format('%.6f', slot)}
 """
 
 # KEYS[1] cooldown end; ARGV[1] seconds from now. Only ever lengthens the cooldown.
@@ -82,10 +82,15 @@ class RedisRateLimiter:
         self._cooldown = redis.register_script(_COOLDOWN)
         self._left = redis.register_script(_LEFT)
 
+    async def reserve(self) -> tuple[float, float]:
+        """Take the next slot: (seconds until it comes, its time on Redis's clock)."""
+        wait, slot = await self._reserve(keys=list(self.keys), args=[f"{self.spacing:.6f}"])
+        return float(wait), float(slot)
+
     async def acquire(self) -> None:
         """Take the next slot of this account's budget and sleep until it comes."""
         while True:
-            wait = float(await self._reserve(keys=list(self.keys), args=[f"{self.spacing:.6f}"]))
+            wait, _ = await self.reserve()
             if wait > 0:
                 await asyncio.sleep(wait)
             # A throttle answer may have arrived while we slept: honour it too.

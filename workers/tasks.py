@@ -88,7 +88,11 @@ def plan_task(
         return {"account": account, "status": "already running", "run_id": _current_run(ctx, lock)}
     existing = ctx.runs.run_for_token(token)
     if existing is not None:  # this message was delivered before: finish sending its batches
-        send_batches(ctx, existing, account)
+        info = ctx.runs.info(existing)
+        if info is None or info.finished:
+            lock.release(token)  # that run is over (our ack was lost); we re-took its lock
+        elif not send_batches(ctx, existing, account):
+            finish_run(ctx, existing)  # every batch done already: close it and free the lock
         return {"account": account, "status": "started", "run_id": existing, "skipped": []}
     try:
         flt = PlanFilter(skus=frozenset(skus or ()), failed_only=failed_only, force=force)
@@ -180,14 +184,17 @@ async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan)
     return int(getattr(client, "requests_sent", 0) - before)
 
 
-def send_batches(ctx: WorkerContext, run_id: int, account: str) -> None:
+def send_batches(ctx: WorkerContext, run_id: int, account: str) -> int:
     """Send every batch of the run not yet finished (task ids are stable per batch)."""
     done = ctx.runs.done_batches(run_id)
+    sent = 0
     for index, (lane, skus) in sorted(ctx.runs.batches(run_id).items()):
         if index not in done:
             push_batch.apply_async(
                 args=[account, run_id, index, lane, skus], task_id=f"ocop-run{run_id}-b{index}"
             )
+            sent += 1
+    return sent
 
 
 # -- pushing -------------------------------------------------------------------------------
@@ -324,7 +331,7 @@ def _record_unfinished(
 
 def _batch_finished(ctx: WorkerContext, run: RunInfo, batch: int, requests: int) -> None:
     left = ctx.runs.batch_done(run.run_id, batch, requests)
-    if left == 0:
+    if left == 0 and not run.finished:
         finish_run(ctx, run.run_id)
 
 

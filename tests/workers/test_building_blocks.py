@@ -24,30 +24,34 @@ from workers.tuning import WorkerTuning
 pytestmark = pytest.mark.redis
 
 
-async def _acquire_times(url: str, rate: float, n: int, clients: int) -> list[float]:
-    """n acquisitions spread over `clients` separate connections (as separate workers)."""
+async def _slots(url: str, rate: float, n: int, clients: int, cooldown: float = 0) -> list[float]:
+    """n slots taken concurrently over `clients` connections (as separate workers), in
+    Redis time; with `cooldown`, one client first reports a throttle."""
     limiters = [
         RedisRateLimiter(redis.asyncio.Redis.from_url(url), "acc", rate) for _ in range(clients)
     ]
-    times: list[float] = []
-
-    async def take(limiter: RedisRateLimiter) -> None:
-        await limiter.acquire()
-        times.append(time.monotonic())
-
-    await asyncio.gather(*(take(limiters[i % clients]) for i in range(n)))
+    if cooldown:
+        await limiters[0].cooldown(cooldown)
+    granted = await asyncio.gather(*(limiters[i % clients].reserve() for i in range(n)))
     for limiter in limiters:
         await limiter.redis.aclose()
-    return sorted(times)
+    return sorted(slot - wait for wait, slot in granted[:1]) + sorted(s for _, s in granted)
 
 
 def test_limiter_spaces_requests_evenly_across_clients(redis_url: str) -> None:
-    rate = 20.0
-    times = asyncio.run(_acquire_times(redis_url, rate, n=30, clients=3))
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= HEADROOM / rate - 0.01  # evenly spaced, no burst
-    for start in times:  # never more than `rate` in any one-second window
-        assert sum(1 for t in times if start <= t < start + 1) <= rate
+    rate, n = 20.0, 60
+    now, *slots = asyncio.run(_slots(redis_url, rate, n=n, clients=4))
+    spacing = HEADROOM / rate
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert min(gaps) >= spacing - 1e-5  # evenly spaced across clients: never a burst
+    for start in slots:  # so never more than `rate` in any one-second window
+        assert sum(1 for t in slots if start <= t < start + 1) <= rate
+    assert slots[0] - now < 0.05
+
+
+def test_a_throttle_pushes_every_clients_next_slot_past_the_cooldown(redis_url: str) -> None:
+    now, *slots = asyncio.run(_slots(redis_url, 50.0, n=10, clients=3, cooldown=1.5))
+    assert slots[0] - now >= 1.5 - 0.05
 
 
 def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
@@ -67,7 +71,7 @@ def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
 
     free, paused = asyncio.run(scenario())
     assert free < 0.2
-    assert 0.95 <= paused < 1.5
+    assert 0.95 <= paused < 3.0
 
 
 def test_run_lock_admits_one_holder_and_its_redelivery(redis_url: str) -> None:

@@ -98,3 +98,28 @@ def test_a_second_beat_stands_by_until_the_first_stops(
     second.wait(20)
     # Only the active beat sent the schedule: one incremental tick from each, not two at once.
     assert (d.root / "beat1.log").read_text().count("Sending due task incremental-sync") == 1
+
+
+def test_a_planning_message_delivered_again_after_its_run_ended_frees_the_account(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str, redis_url: str
+) -> None:
+    from sync.settings import load_settings
+    from workers.app import create_app
+
+    account = sandbox_account("voso", slow_voso.base_url, rate_limit=200.0)
+    d = deploy([account], sample_catalog(4))
+    d.worker("w", concurrency=2)
+    app = create_app(load_settings(d.config, redis_url=redis_url))
+    kwargs = {"account": account.name}
+    first = app.send_task("ocop_sync.plan_account", kwargs=kwargs, task_id="plan-once")
+    assert first.get(timeout=30)["status"] == "started"
+    deadline = time.monotonic() + 30
+    while not runs_of(pg_url, account.name) or runs_of(pg_url, account.name)[0][1] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    # The same message again (its ack was lost): it must not keep the account locked.
+    again = app.send_task("ocop_sync.plan_account", kwargs=kwargs, task_id="plan-once")
+    assert again.get(timeout=30)["run_id"] == first.get()["run_id"]
+    result = d.cli("sync", "--via", "celery", "--wait")
+    assert result.returncode == 0 and "already running" not in result.stdout, result.stdout
+    assert len(runs_of(pg_url, account.name)) == 2
