@@ -83,7 +83,7 @@ async def execute_plans(
     import asyncio
 
     limiters = limiters or {}
-    return list(
+    reports = list(
         await asyncio.gather(
             *(
                 run_account(
@@ -99,6 +99,9 @@ async def execute_plans(
             )
         )
     )
+    # Keep the audit trail within its retention (an indexed DELETE: cheap when nothing is due).
+    await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
+    return reports
 
 
 async def reconcile_accounts(job: Job) -> list[ReconcileReport]:

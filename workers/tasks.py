@@ -352,8 +352,11 @@ def finish_run(ctx: WorkerContext, run_id: int) -> None:
 # -- reconcile -----------------------------------------------------------------------------
 @app.task(name="ocop_sync.reconcile_all")
 def reconcile_all() -> None:
-    """Beat's nightly tick: reconcile every configured account."""
-    for account in get_context().settings.accounts:
+    """Beat's nightly tick: prune old audit rows, reconcile every configured account."""
+    ctx = get_context()
+    pruned = ctx.store.prune_audit(ctx.settings.audit_retention_days)
+    log.info("pruned %d audit rows older than %d days", pruned, ctx.settings.audit_retention_days)
+    for account in ctx.settings.accounts:
         reconcile_task.apply_async(kwargs={"account": account.name})
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from connectors.registry import REGISTRY
@@ -214,3 +215,17 @@ def test_reconcile_repushes_hand_deleted_and_edited_listings_and_reports_unknown
         stats = seller_stats(sandboxes[account.marketplace], account.name)
         assert stats["listings"] == LISTABLE_VARIANTS + 1  # ours again + the unknown one kept
         assert stats["duplicates"] == 0
+
+
+def test_a_sync_prunes_audit_rows_past_their_retention(settings: Settings) -> None:
+    run_pass(settings)
+    store = StateStore(settings.state_url)
+    sku = "BK-E1-100G"
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE audit SET at = :old WHERE sku = :sku"),
+            {"old": "2020-01-01 00:00:00+00:00", "sku": sku},
+        )
+    run_pass(settings.model_copy(update={"audit_retention_days": 30}))
+    assert store.history(sku) == []
+    assert store.history("BK-E2-100G") != []
