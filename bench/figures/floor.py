@@ -100,8 +100,10 @@ async def floor_segment(account: Account, catalog: Catalog, bench: Bench) -> dic
         creates = await prebuilt_creates(client, listings)
     finally:
         await client.aclose()
+    cpu = time.process_time()
     ok, seconds = await bare_loop(creates, account.concurrency)
-    return {"side": "floor", "count": ok, "sent": len(creates), "seconds": seconds}
+    cpu = time.process_time() - cpu
+    return {"side": "floor", "count": ok, "sent": len(creates), "seconds": seconds, "cpu": cpu}
 
 
 async def inline_segment(
@@ -110,16 +112,23 @@ async def inline_segment(
     """Plan (untimed), then time `run_account`: creates, state writes and all."""
     connector = get_connector(account.marketplace)
     plan = plan_account(catalog, account, connector, store.bindings(account.name), bench.today)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = await run_account(plan, connector, store, trigger="bench")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "side": "inline",
         "count": report.done["create"],
         "sent": report.requests,
         "failed": report.failed,
         "seconds": seconds,
+        "cpu": cpu,
     }
+
+
+def cpu_per_item(segments: list[dict[str, Any]], side: str) -> float:
+    """This process's CPU seconds per item on one side (the client's cost, whatever the load)."""
+    count = sum(s["count"] for s in segments if s["side"] == side)
+    return sum(s["cpu"] for s in segments if s["side"] == side) / count if count else 0.0
 
 
 def rate(segments: list[dict[str, Any]], side: str) -> float:
@@ -152,6 +161,9 @@ def measure(bench: Bench) -> list[Figure]:
                 "floor_requests_per_s": round(floor_rate, 1),
                 "inline_listings_per_s": round(inline_rate, 1),
                 "ratio": round(inline_rate / floor_rate, 3) if floor_rate else None,
+                # When the client is the bottleneck the ratio tends to this one.
+                "floor_cpu_us_per_request": round(1e6 * cpu_per_item(segments, "floor")),
+                "inline_cpu_us_per_listing": round(1e6 * cpu_per_item(segments, "inline")),
                 "segments": segments,
             }
     finally:
@@ -168,6 +180,11 @@ def measure(bench: Bench) -> list[Figure]:
             details=details,
             note="lowest of "
             + ", ".join(f"{m} {details[m]['ratio']}" for m in MARKETPLACES)
+            + "; client CPU per item inline/floor "
+            + ", ".join(
+                f"{d['inline_cpu_us_per_listing']}/{d['floor_cpu_us_per_request']} µs"
+                for d in (details[m] for m in MARKETPLACES)
+            )
             + f"; creates, concurrency {bench.options.concurrency}",
         )
     ]
