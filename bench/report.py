@@ -90,7 +90,8 @@ def write_json(
     return data
 
 
-def _fmt(figure: Figure) -> str:
+def format_value(figure: Figure) -> str:
+    """The value as the table shows it (with its unit; — when missing)."""
     if figure.value is None:
         return "—"
     if figure.unit == "s":
@@ -114,5 +115,7 @@ def print_table(figures: list[Figure], title: str, console: Console | None = Non
     table.add_column("note", overflow="fold", max_width=60)
     marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]n/a[/]"}
     for figure in figures:
-        table.add_row(figure.title, _fmt(figure), figure.goal, marks[figure.met], figure.note or "")
+        table.add_row(
+            figure.title, format_value(figure), figure.goal, marks[figure.met], figure.note or ""
+        )
     (console or Console()).print(table)

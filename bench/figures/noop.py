@@ -34,7 +34,7 @@ def measure(bench: Bench) -> list[Figure]:
             "0",
             requests == 0,
             details=details,
-            note=f"{listings} listings × accounts unchanged, {pushed} operations planned",
+            note=f"{listings} listings unchanged, {pushed} operations planned",
         ),
         Figure(
             "noop_seconds",
