@@ -26,7 +26,6 @@ import psutil
 
 from bench.accounts import bench_accounts
 from bench.sandbox_proc import HOST
-from connectors.base import MarketplaceClient
 from connectors.registry import REGISTRY, get_connector
 from sync.catalog import Catalog, Product
 from sync.executor import run_account
@@ -45,6 +44,9 @@ def chunks(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
         yield batch
 
 
+LOOKAHEAD = 2  # chunks an account may run ahead of the slowest one (bounds memory)
+
+
 async def stream_sync(
     products: Iterable[Product],
     accounts: list[Account],
@@ -52,60 +54,57 @@ async def stream_sync(
     today: date,
     chunk: int = DEFAULT_CHUNK,
 ) -> dict[str, Any]:
-    """Plan and push `chunk` products at a time to every account; totals of the whole run."""
-    clients: dict[str, MarketplaceClient] = {
-        a.name: get_connector(a.marketplace).client_factory(a) for a in accounts
+    """Plan and push `chunk` products at a time to every account; totals of the whole run.
+
+    Each account is its own pipeline over the same chunks (one generator, a queue of at most
+    LOOKAHEAD chunks per account), so a slow account (Alibaba uploads its images first)
+    holds the others back by at most LOOKAHEAD chunks instead of at every chunk.
+    """
+    queues: dict[str, asyncio.Queue[list[Product] | None]] = {
+        a.name: asyncio.Queue(maxsize=LOOKAHEAD) for a in accounts
     }
-    done = failed = listings = chunks_run = 0
-    started = time.perf_counter()
-    try:
-        for index, batch in enumerate(chunks(products, chunk)):
-            catalog = Catalog(products=batch)
-            skus = [v.sku for p in batch for v in p.variants]
-            listings += len(skus)
-            hashes: dict[str, str] = {}  # each product hashed once for all accounts
-            plans = []
-            for account in accounts:
+    totals = {"done": 0, "failed": 0, "listings": 0, "chunks": 0, "requests": 0}
+
+    async def produce() -> None:
+        for batch in chunks(products, chunk):
+            totals["listings"] += sum(len(p.variants) for p in batch)
+            totals["chunks"] += 1
+            for queue in queues.values():
+                await queue.put(batch)
+        for queue in queues.values():
+            await queue.put(None)
+
+    async def pipeline(account: Account) -> None:
+        connector = get_connector(account.marketplace)
+        client = connector.client_factory(account)
+        first = True
+        try:
+            while (batch := await queues[account.name].get()) is not None:
+                catalog = Catalog(products=batch)
+                skus = [v.sku for p in batch for v in p.variants]
                 # Only this chunk's bindings: the others are not "removed from the catalog".
                 bindings = store.bindings(account.name, skus)
-                plan = plan_account(
-                    catalog,
-                    account,
-                    get_connector(account.marketplace),
-                    bindings,
-                    today,
-                    product_hashes=hashes,
-                )
-                # The remote scan that adopts pre-existing listings runs with the first chunk;
-                # later chunks would rescan everything the earlier ones just created.
-                plan.fresh_state = plan.fresh_state and index == 0
-                plans.append(plan)
-            reports = await asyncio.gather(
-                *(
-                    run_account(
-                        plan,
-                        get_connector(plan.account.marketplace),
-                        store,
-                        client=clients[plan.account.name],
-                        trigger="bench",
-                    )
-                    for plan in plans
-                )
-            )
-            done += sum(sum(r.done.values()) for r in reports)
-            failed += sum(r.failed for r in reports)
-            chunks_run += 1
-    finally:
-        requests = sum(getattr(c, "requests_sent", 0) for c in clients.values())
-        for client in clients.values():
+                plan = plan_account(catalog, account, connector, bindings, today)
+                # The remote scan that adopts pre-existing listings runs with the first
+                # chunk; later ones would rescan everything the earlier ones just created.
+                plan.fresh_state = plan.fresh_state and first
+                first = False
+                report = await run_account(plan, connector, store, client=client, trigger="bench")
+                totals["done"] += sum(report.done.values())
+                totals["failed"] += report.failed
+        finally:
+            totals["requests"] += getattr(client, "requests_sent", 0)
             await client.aclose()
+
+    started = time.perf_counter()
+    await asyncio.gather(produce(), *(pipeline(a) for a in accounts))
     return {
         "seconds": time.perf_counter() - started,
-        "listings_per_account": listings,
-        "done": done,
-        "failed": failed,
-        "requests": requests,
-        "chunks": chunks_run,
+        "listings_per_account": totals["listings"],
+        "done": totals["done"],
+        "failed": totals["failed"],
+        "requests": totals["requests"],
+        "chunks": totals["chunks"],
         "chunk": chunk,
     }
 
