@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate-seconds", type=float, default=8.0)
     parser.add_argument("--chunk", type=int, default=1000, help="products per full-sync chunk")
     parser.add_argument("--workdir", type=Path, help="keep state and logs here")
+    parser.add_argument(
+        "--seeded-state",
+        action="store_true",
+        help="no-op figure only: write the full sync's state without HTTP (for 100k here)",
+    )
     return parser.parse_args(argv)
 
 
@@ -98,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         rate_seconds=args.rate_seconds,
         chunk=args.chunk,
         figures=tuple(args.only),
+        seeded_state=args.seeded_state,
     )
+    if options.seeded_state and set(options.figures) - {"noop", "floor", "ratelimit"}:
+        console.print("[red]--seeded-state suits only noop, floor and ratelimit[/]")
+        return 2
     started = time.perf_counter()
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "rate_limit": options.rate,
         "chunk": options.chunk,
         "figures": list(options.figures),
+        "seeded_state": options.seeded_state,
         "total_seconds": round(elapsed, 1),
         "step_seconds": {k: round(v, 1) for k, v in timings.items()},
     }

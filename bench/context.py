@@ -34,6 +34,7 @@ class BenchOptions:
     rate: float = 50.0  # req/s per account for the rate-limit figure
     rate_seconds: float = 8.0  # how long the rate-limited run should last
     chunk: int = 1000  # products per chunk of the streamed full sync
+    seeded_state: bool = False  # write the full sync's state without HTTP (no-op figure only)
     figures: tuple[str, ...] = ()
     redis: str = "redis://127.0.0.1:6379"
 
@@ -78,6 +79,10 @@ class Bench:
 
     def full_sync(self) -> dict[str, Any]:
         """The main accounts' full sync from scratch (once per run), in its own process."""
+        if self._full_sync is None and self.options.seeded_state:
+            from bench.seeded import seed_state  # late: it imports this module
+
+            self._full_sync = seed_state(self)
         if self._full_sync is None:
             out = self.workdir / "full_sync.json"
             command = [
