@@ -60,6 +60,11 @@ class Photobank:
         self.photos: dict[str, list[dict[str, Any]]] = {}
         if self.path and self.path.exists():
             self.photos = json.loads(self.path.read_text(encoding="utf-8"))
+        # Kept beside the list so a create's "is this image uploaded?" check is O(1), not
+        # a scan of the seller's whole photobank.
+        self._urls: dict[str, set[str]] = {
+            seller: {photo["url"] for photo in photos} for seller, photos in self.photos.items()
+        }
 
     def add(self, seller: str, file_name: str, size: int) -> dict[str, Any]:
         """Store one image; every upload gets a new URL, as on the real photobank."""
@@ -72,13 +77,14 @@ class Photobank:
             "size": size,
         }
         photos.append(photo)
+        self._urls.setdefault(seller, set()).add(photo["url"])
         if self.path:
             self.path.write_text(json.dumps(self.photos), encoding="utf-8")
         return photo
 
     def urls(self, seller: str) -> set[str]:
         """The URLs in one seller's photobank."""
-        return {photo["url"] for photo in self.photos.get(seller, [])}
+        return self._urls.get(seller, set())
 
 
 Handler = Callable[[str, dict[str, str], dict[str, bytes]], Awaitable[dict[str, Any]]]
