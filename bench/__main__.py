@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench, print the table, write the JSON; exit 1 if a figure errored."""
     args = parse_args(argv)
     console = Console()
+    # SIGTERM unwinds like Ctrl-C, so the sandbox and any full-sync or worker process this
+    # run started are stopped with it instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         size = parse_size(args.size)
     except ValueError as error:

@@ -49,6 +49,7 @@ class Bench:
     today: date = field(default_factory=date.today)
     timings: dict[str, float] = field(default_factory=dict)
     _full_sync: dict[str, Any] | None = None
+    _full_sync_error: Exception | None = None
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -78,7 +79,19 @@ class Bench:
         )
 
     def full_sync(self) -> dict[str, Any]:
-        """The main accounts' full sync from scratch (once per run), in its own process."""
+        """The main accounts' full sync from scratch (once per run), in its own process.
+
+        A full sync that failed is not started again by the next figure that needs it.
+        """
+        if self._full_sync_error is not None:
+            raise RuntimeError(f"the full sync failed: {self._full_sync_error}")
+        try:
+            return self._run_full_sync()
+        except Exception as error:
+            self._full_sync_error = error
+            raise
+
+    def _run_full_sync(self) -> dict[str, Any]:
         if self._full_sync is None and self.options.seeded_state:
             from bench.seeded import seed_state  # late: it imports this module
 
