@@ -70,14 +70,10 @@ class Photobank:
         """Store one image; every upload gets a new URL, as on the real photobank."""
         ext = PurePosixPath(file_name).suffix.lstrip(".").lower()
         photos = self.photos.setdefault(seller, [])
-        photo = {
-            "photo_id": str(len(photos) + 1),
-            "file_name": file_name,
-            "url": f"{PHOTOBANK_HOST}H{uuid.uuid4().hex}.{ext}",
-            "size": size,
-        }
+        url = f"{PHOTOBANK_HOST}H{uuid.uuid4().hex}.{ext}"
+        photo = {"photo_id": str(len(photos) + 1), "file_name": file_name, "url": url, "size": size}
         photos.append(photo)
-        self._urls.setdefault(seller, set()).add(photo["url"])
+        self._urls.setdefault(seller, set()).add(url)
         if self.path:
             self.path.write_text(json.dumps(self.photos), encoding="utf-8")
         return photo
