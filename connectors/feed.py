@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,41 @@ from connectors.base import Listing
 TEXT = "@"  # Excel's text format: SKUs and GTINs keep their leading zeros when edited
 VND = "#,##0"
 DAY = "DD/MM/YYYY"
+
+
+Cell = Callable[[Listing], Any]
+
+
+def content_at(*keys: str) -> Cell:
+    """The listing content's value at content[k1][k2]…; None anywhere gives an empty cell."""
+
+    def value(listing: Listing) -> Any:
+        current: Any = listing.content
+        for key in keys:
+            current = current.get(key) if isinstance(current, dict) else None
+        return current
+
+    return value
+
+
+def iso_day(*keys: str) -> Cell:
+    """An ISO date string in the content, as a real date cell."""
+
+    def value(listing: Listing) -> date | None:
+        raw = content_at(*keys)(listing)
+        return date.fromisoformat(raw) if raw else None
+
+    return value
+
+
+def image_at(index: int) -> Cell:
+    """The listing's image number `index` (0-based), or an empty cell."""
+
+    def value(listing: Listing) -> str | None:
+        images = listing.content.get("images") or []
+        return images[index] if index < len(images) else None
+
+    return value
 
 
 @dataclass(frozen=True)

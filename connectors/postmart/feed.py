@@ -8,12 +8,11 @@ portal's own template comes with the seller account); the guide sheet states the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Listing
-from connectors.feed import DAY, TEXT, VND, Column, write_xlsx_feed
+from connectors.feed import DAY, TEXT, VND, Column, content_at, image_at, iso_day, write_xlsx_feed
 from connectors.postmart import rules
 from sync.money import group_thousands as _vnd
 from sync.settings import Account
@@ -26,37 +25,15 @@ PRODUCER_TYPES_VI = {
 }
 
 
-def _field(*keys: str) -> Callable[[Listing], Any]:
-    # content["ocop"]["stars"] and friends; None anywhere along the path gives an empty cell.
-    def value(listing: Listing) -> Any:
-        current: Any = listing.content
-        for key in keys:
-            current = current.get(key) if isinstance(current, dict) else None
-        return current
-
-    return value
-
-
-def _day(*keys: str) -> Callable[[Listing], Any]:
-    def value(listing: Listing) -> date | None:
-        raw = _field(*keys)(listing)
-        return date.fromisoformat(raw) if raw else None
-
-    return value
+_field = content_at
+_day = iso_day
+_image = image_at
 
 
 def _joined(key: str, separator: str) -> Callable[[Listing], Any]:
     def value(listing: Listing) -> str | None:
         items = _field(*key.split("."))(listing)
         return separator.join(items) if items else None
-
-    return value
-
-
-def _image(index: int) -> Callable[[Listing], Any]:
-    def value(listing: Listing) -> str | None:
-        images = listing.content.get("images") or []
-        return images[index] if index < len(images) else None
 
     return value
 

@@ -8,13 +8,21 @@ The workbook itself (styles, text that stays text, atomic save) is connectors/fe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from connectors.base import Listing
-from connectors.feed import DAY, TEXT, VND, Column, write_xlsx_feed
+from connectors.feed import (
+    DAY,
+    TEXT,
+    VND,
+    Cell,
+    Column,
+    content_at,
+    image_at,
+    iso_day,
+    write_xlsx_feed,
+)
 from connectors.voso.rules import (
     DESCRIPTION_MAX,
     IMAGES_MAX,
@@ -31,28 +39,19 @@ SHEET = "Sản phẩm"
 GUIDE_SHEET = "Hướng dẫn"
 
 
-def _content(key: str) -> Callable[[Listing], Any]:
-    return lambda listing: listing.content.get(key)
+def _content(key: str) -> Cell:
+    return content_at(key)
 
 
-def _attribute(key: str) -> Callable[[Listing], Any]:
-    return lambda listing: (listing.content.get("attributes") or {}).get(key)
+def _attribute(key: str) -> Cell:
+    return content_at("attributes", key)
 
 
-def _day(key: str) -> Callable[[Listing], Any]:
-    def value(listing: Listing) -> date | None:
-        raw = _attribute(key)(listing)
-        return date.fromisoformat(raw) if raw else None
-
-    return value
+def _day(key: str) -> Cell:
+    return iso_day("attributes", key)
 
 
-def _image(index: int) -> Callable[[Listing], Any]:
-    def value(listing: Listing) -> str | None:
-        images = listing.content.get("images") or []
-        return images[index] if index < len(images) else None
-
-    return value
+_image = image_at
 
 
 # Left to right as a seller reads them: identity, sale terms, text, images, OCOP facts.
