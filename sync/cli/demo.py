@@ -10,7 +10,7 @@ from rich.table import Table
 
 from sync.cli.app import Exit, app, console
 from sync.cli.common import print_failures, reports_table
-from sync.demo import demo_json, run_demo
+from sync.demo import DemoResult, demo_json, run_demo
 
 
 @app.command()
@@ -37,7 +37,7 @@ def demo(
         raise typer.Exit(Exit.FAILED)
 
 
-def _print(result) -> None:  # type: ignore[no-untyped-def]
+def _print(result: DemoResult) -> None:
     first, second = result.passes
     console.rule(
         "[bold]ocop-sync demo[/bold] — Bắc Kạn OCOP sample → Voso, Postmart, Alibaba.com sandboxes"
