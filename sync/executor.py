@@ -207,13 +207,26 @@ async def run_plans(
     plans: Sequence[AccountPlan],
     connectors: dict[str, Connector],
     store: StateStore,
-    **kwargs: object,
+    *,
+    limiters: dict[str, RateLimiter] | None = None,
+    kind: str = "sync",
+    trigger: str = "cli",
+    progress: Progress | None = None,
 ) -> list[RunReport]:
-    """Run several accounts concurrently (each with its own limits)."""
+    """Run several accounts concurrently (each with its own limits; `limiters` by account)."""
+    limiters = limiters or {}
     return list(
         await asyncio.gather(
             *(
-                run_account(plan, connectors[plan.account.marketplace], store, **kwargs)  # type: ignore[arg-type]
+                run_account(
+                    plan,
+                    connectors[plan.account.marketplace],
+                    store,
+                    limiter=limiters.get(plan.account.name),
+                    kind=kind,
+                    trigger=trigger,
+                    progress=progress,
+                )
                 for plan in plans
             )
         )

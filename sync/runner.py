@@ -3,6 +3,7 @@ Celery tasks call to plan and run a sync."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,7 @@ from connectors.base import Connector
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
 from sync.catalog_io import LoadResult, load_catalog
-from sync.executor import Progress, RunReport, run_account
+from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError, Settings
@@ -79,25 +80,16 @@ async def execute_plans(
     progress: Progress | None = None,
     limiters: dict[str, RateLimiter] | None = None,
 ) -> list[RunReport]:
-    """Run the plans of every account concurrently."""
-    import asyncio
-
-    limiters = limiters or {}
-    reports = list(
-        await asyncio.gather(
-            *(
-                run_account(
-                    plan,
-                    get_connector(plan.account.marketplace),
-                    job.store,
-                    limiter=limiters.get(plan.account.name),
-                    kind=kind,
-                    trigger=trigger,
-                    progress=progress,
-                )
-                for plan in plans
-            )
-        )
+    """Run the plans of every account concurrently, then apply the audit retention."""
+    connectors = {p.account.marketplace: get_connector(p.account.marketplace) for p in plans}
+    reports = await run_plans(
+        plans,
+        connectors,
+        job.store,
+        limiters=limiters,
+        kind=kind,
+        trigger=trigger,
+        progress=progress,
     )
     # Keep the audit trail within its retention (an indexed DELETE: cheap when nothing is due).
     await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
