@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from starlette.applications import Starlette
@@ -57,9 +58,13 @@ class Listing:
         """True when no issue is an error (warnings do not block a push)."""
         return not any(issue.severity == "error" for issue in self.issues)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of the content part; a change means a full update."""
+        """Hash of the content part; a change means a full update.
+
+        Cached: the plan compares it and the result records it, and a mapping never
+        changes `content` after building the listing.
+        """
         return stable_hash(self.content)
 
 

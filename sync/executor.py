@@ -13,6 +13,7 @@ from connectors.base import Connector, MarketplaceClient
 from connectors.errors import AuthError
 from connectors.http import RetryPolicy
 from connectors.ratelimit import RateLimiter
+from sync.gcpause import heap_frozen
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
 from sync.state.store import PushResult, StateStore
@@ -96,16 +97,40 @@ async def run_account(
     progress: Progress | None = None,
 ) -> RunReport:
     """Execute one account's plan and record every result."""
+    with heap_frozen():
+        return await _run_account(
+            plan,
+            connector,
+            store,
+            client=client,
+            limiter=limiter,
+            kind=kind,
+            trigger=trigger,
+            progress=progress,
+        )
+
+
+async def _run_account(
+    plan: AccountPlan,
+    connector: Connector,
+    store: StateStore,
+    *,
+    client: MarketplaceClient | None = None,
+    limiter: RateLimiter | None = None,
+    kind: str = "sync",
+    trigger: str = "cli",
+    progress: Progress | None = None,
+) -> RunReport:
     account = plan.account
     started = time.perf_counter()
     report = RunReport(account.name, plan.counts)
     report.skipped = [(op.sku, op.reason or "") for op in plan.skips]
-    await asyncio.to_thread(
+    await store.call(
         store.record_skips,
         account.name,
         [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
     )
-    run_id = await asyncio.to_thread(store.start_run, account.name, kind, trigger, plan.counts)
+    run_id = await store.call(store.start_run, account.name, kind, trigger, plan.counts)
     own_client = client is None
     client = client or connector.client_factory(account, limiter=limiter)
     policy = RetryPolicy.for_account(account)
@@ -119,7 +144,7 @@ async def run_account(
                 raise AuthError(blocked[0], account=account.name)
             if item[0].kind is OpKind.CREATE:
                 fresh = [(op.sku, op.product_sku) for op in item]
-                await asyncio.to_thread(store.mark_create_attempted, account.name, fresh)
+                await store.call(store.mark_create_attempted, account.name, fresh)
                 while pending:
                     result = await perform(client, pending[0], policy)
                     pending.pop(0)
@@ -153,7 +178,7 @@ async def run_account(
             done = [r for r in batch if r is not None]
             if done:
                 # Group commit: everything that arrived while the last commit ran.
-                await asyncio.to_thread(store.record, done, run_id)
+                await store.call(store.record, done, run_id)
                 for r in done:
                     if r.ok:
                         report.done[r.operation] += 1
@@ -191,7 +216,7 @@ async def run_account(
         report.requests = getattr(client, "requests_sent", 0)
         report.seconds = time.perf_counter() - started
         status = "failed" if report.failed else "done"
-        await asyncio.to_thread(
+        await store.call(
             store.finish_run,
             run_id,
             {**report.done, "failed": report.failed},

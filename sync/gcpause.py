@@ -24,3 +24,28 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_frozen_depth = 0
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep everything alive on entry (catalog, plans, bindings) out of collections until
+    the outermost block exits (`gc.freeze`); nested and concurrent blocks share one freeze.
+
+    A run allocates steadily (requests, results), so full collections keep coming; each
+    one traverses the whole heap, and that heap is mostly the catalog and the plans, which
+    live until the run ends anyway: one full collection over a 10k-product catalog took
+    0.41 s of a 1.2 s stretch of creates in the bench.
+    """
+    global _frozen_depth
+    if _frozen_depth == 0:
+        gc.freeze()
+    _frozen_depth += 1
+    try:
+        yield
+    finally:
+        _frozen_depth -= 1
+        if _frozen_depth == 0:
+            gc.unfreeze()

@@ -4,9 +4,10 @@ the same concurrency. "Pre-built" means the mapped JSON payloads and their auth 
 (Voso's session token, Postmart's signature) exist before timing; the loop itself is the
 minimal `await client.post(url, json=payload, headers=headers)` over one pooled client.
 
-The two alternate in ABBA order (floor, inline, inline, floor) over four disjoint quarters
-of the listings, so a load change on the shared machine during the run hits both sides
-alike. Alibaba is left out: its create needs a photobank upload per product first (1.5
+The two alternate in ABBA BAAB order over eight disjoint slices of the listings, so a load
+change on the shared machine during the run hits both sides alike (this VM's CPU speed
+drifts by ±30 % from one second to the next: with four slices one unlucky slice moved the
+ratio by 0.2). Alibaba is left out: its create needs a photobank upload per product first (1.5
 requests per listing by protocol), so a one-request floor would not be "the same payloads".
 """
 
@@ -36,6 +37,7 @@ from sync.state.store import StateStore
 
 MARKETPLACES = ("voso", "postmart")
 MAX_PRODUCTS = 4000  # 8 000 creates per marketplace: long enough to time, short enough
+ORDER = ("floor", "inline", "inline", "floor", "inline", "floor", "floor", "inline")
 GOAL = 0.8
 # Headers that authenticate a create (Voso's session token, Postmart's signature).
 AUTH_HEADERS = frozenset({"token", "x-api-key", "x-timestamp", "x-signature"})
@@ -141,20 +143,24 @@ def rate(segments: list[dict[str, Any]], side: str) -> float:
 def measure(bench: Bench) -> list[Figure]:
     """The floor ratio per marketplace; the figure is the lowest."""
     products = bench.catalog.products[: min(len(bench.catalog.products), MAX_PRODUCTS)]
-    quarter = len(products) // 4
-    quarters = [Catalog(products=products[i * quarter : (i + 1) * quarter]) for i in range(4)]
+    size = len(products) // len(ORDER)
+    slices = [Catalog(products=products[i * size : (i + 1) * size]) for i in range(len(ORDER))]
     store = StateStore(bench.scratch_url("floor"))
-    details: dict[str, Any] = {"products": 4 * quarter, "concurrency": bench.options.concurrency}
+    details: dict[str, Any] = {
+        "products": size * len(ORDER),
+        "concurrency": bench.options.concurrency,
+        "order": " ".join(ORDER),
+    }
     try:
         for marketplace in MARKETPLACES:
             segments = []
-            for index, side in enumerate(("floor", "inline", "inline", "floor")):
+            for index, side in enumerate(ORDER):
                 # A seller per segment: every segment creates into an empty account.
                 (account,) = bench.accounts(f"floor{index}", marketplaces=(marketplace,))
                 if side == "floor":
-                    segment = asyncio.run(floor_segment(account, quarters[index], bench))
+                    segment = asyncio.run(floor_segment(account, slices[index], bench))
                 else:
-                    segment = asyncio.run(inline_segment(account, quarters[index], store, bench))
+                    segment = asyncio.run(inline_segment(account, slices[index], store, bench))
                 segments.append(segment)
             floor_rate, inline_rate = rate(segments, "floor"), rate(segments, "inline")
             details[marketplace] = {
