@@ -13,6 +13,7 @@ from connectors.registry import get_connector
 from sync.catalog import Catalog
 from sync.executor import RunReport, run_plans
 from sync.plan import AccountPlan, plan_all
+from sync.state.index import BindingIndex
 
 
 @dataclass
@@ -38,7 +39,7 @@ def incremental_pass(bench: Bench, catalog: Catalog) -> PassResult:
     try:
         before = bench.sandbox.all_stats()
         started = time.perf_counter()
-        bindings = [store.bindings(a.name) for a in accounts]
+        bindings = [BindingIndex.load(store, a.name) for a in accounts]
         loaded = time.perf_counter()
         plans = plan_all(
             catalog,

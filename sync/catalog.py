@@ -181,8 +181,15 @@ class Image(_Model):
 class Listability(BaseModel):
     """Whether a product may be listed on a date, and why not."""
 
+    model_config = ConfigDict(frozen=True)
+
     ok: bool
     reason: str | None = None
+
+
+# The answer for nearly every product of a run: one shared (frozen) instance instead of a
+# new model per product per run.
+LISTABLE = Listability(ok=True)
 
 
 class Product(_Model):
@@ -242,7 +249,7 @@ class Product(_Model):
             )
         if not self.images:
             return Listability(ok=False, reason="no product image")
-        return Listability(ok=True)
+        return LISTABLE
 
 
 class Catalog(_Model):

@@ -17,6 +17,7 @@ from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError, Settings
+from sync.state.index import BindingIndex
 from sync.state.store import StateStore
 
 
@@ -65,7 +66,10 @@ def make_plans(job: Job, today: date, flt: PlanFilter | None = None) -> list[Acc
     assert job.catalog is not None
     return plan_all(
         job.catalog.catalog,
-        [(a, get_connector(a.marketplace), job.store.bindings(a.name)) for a in job.accounts],
+        [
+            (a, get_connector(a.marketplace), BindingIndex.load(job.store, a.name))
+            for a in job.accounts
+        ],
         today,
         flt,
     )

@@ -26,6 +26,7 @@ from sync.executor import adopt_remote
 from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
 from sync.reconcile import reconcile_account
 from sync.settings import Account, ConfigError
+from sync.state.index import BindingIndex
 from sync.state.store import PushResult
 from workers.app import app
 from workers.context import WorkerContext, get_context
@@ -126,11 +127,12 @@ def _plan_and_send(
     path = str(catalog or ctx.settings.catalog or "")
     index = ctx.catalog(path or None)
     connector = get_connector(account.marketplace)
-    bindings = ctx.store.bindings(account.name)
+    bindings = BindingIndex.load(ctx.store, account.name)
     plan = plan_account(index.catalog, account, connector, bindings, date.today(), flt=flt)
     requests = ctx.run(_adopt_remote(ctx, account, plan))
     skips = [(op.sku, op.product_sku, op.reason or "") for op in plan.skips]
     ctx.store.record_skips(account.name, skips)
+    ctx.store.refresh_sources(account.name, plan.refreshes)
     run_id = ctx.store.start_run(account.name, kind, trigger, plan.counts)
     size = ctx.tuning.batch_ops(account.rate_limit, ctx.settings.batch_size)
     batches = batch_plan(plan, size)

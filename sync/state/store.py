@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Engine,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -300,6 +301,23 @@ class StateStore:
             if failed_rows:
                 conn.execute(self._failed_upsert(conn), failed_rows)
             conn.execute(insert(AuditRecord), audit_rows)
+
+    def refresh_sources(self, account: str, items: Sequence[tuple[str, str]]) -> None:
+        """Record new source hashes (sku, hash) of listed bindings whose listing did not
+        change (see `AccountPlan.refreshes`); no audit row: nothing was sent."""
+        if not items:
+            return
+        stmt = (
+            update(BindingRecord)
+            .where(
+                BindingRecord.account == account,
+                BindingRecord.sku == bindparam("b_sku"),
+                BindingRecord.status == BindingStatus.LISTED.value,
+            )
+            .values(source_hash=bindparam("b_source"))
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt, [{"b_sku": sku, "b_source": source} for sku, source in items])
 
     def record_skips(self, account: str, skips: Sequence[tuple[str, str, str]]) -> None:
         """Mark (sku, product_sku, reason) as skipped unless they are live on the marketplace."""
