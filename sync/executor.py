@@ -16,14 +16,10 @@ from connectors.ratelimit import RateLimiter
 from sync.gcpause import heap_frozen
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
+from sync.state.groupcommit import GroupCommit
 from sync.state.store import PushResult, StateStore
 
 CREATE_CHUNK = 25  # creates whose intent is recorded in one transaction before sending
-# Group commit: a result waits at most this long for others before it is committed, so a
-# killed run loses at most ~50 ms of answers beyond those in flight (and the next run
-# redoes them safely: creates are looked up first, updates are idempotent).
-GROUP_COMMIT_WAIT = 0.05
-GROUP_COMMIT_MAX = 500  # results per transaction
 
 Progress = Callable[[str, int], None]  # (account, operations finished just now)
 
@@ -134,7 +130,20 @@ async def _run_account(
     own_client = client is None
     client = client or connector.client_factory(account, limiter=limiter)
     policy = RetryPolicy.for_account(account)
-    results: asyncio.Queue[PushResult | None] = asyncio.Queue()
+
+    def counted(done: list[PushResult]) -> None:
+        # Only committed results count: the report never claims a row that could be lost.
+        for r in done:
+            if r.ok:
+                report.done[r.operation] += 1
+            else:
+                report.failed += 1
+                report.errors.append((r.sku, r.message or ""))
+        if progress:
+            progress(account.name, len(done))
+
+    # Results are committed in groups (see sync.state.groupcommit for the crash story).
+    writer = GroupCommit(store, run_id, counted)
     blocked: list[str] = []  # the AuthError message once the account is refused
 
     async def handle(item: list[Operation]) -> None:
@@ -148,47 +157,21 @@ async def _run_account(
                 while pending:
                     result = await perform(client, pending[0], policy)
                     pending.pop(0)
-                    await results.put(result)
+                    await writer.put(result)
             elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and connector.batch_size > 1:
                 batch = await perform_price_stock_batch(client, item)
                 pending.clear()
-                for result in batch:
-                    await results.put(result)
+                await writer.put(batch)
             else:
                 result = await perform(client, item[0], policy)
                 pending.clear()
-                await results.put(result)
+                await writer.put(result)
         except AuthError as error:
             # Fatal for the account: stop sending, record what was not done and why.
             if not blocked:
                 blocked.append(error.message)
                 report.auth_error = str(error)
-            for op in pending:
-                await results.put(failed(op, error))
-
-    async def writer() -> None:
-        while True:
-            batch = [await results.get()]
-            if batch[0] is not None and results.qsize() < GROUP_COMMIT_MAX:
-                # Let a few more results arrive: a commit has a fixed cost (~0.5 ms on
-                # SQLite) that, paid per result, was most of the executor's overhead.
-                await asyncio.sleep(GROUP_COMMIT_WAIT)
-            while not results.empty() and len(batch) < GROUP_COMMIT_MAX:
-                batch.append(results.get_nowait())
-            done = [r for r in batch if r is not None]
-            if done:
-                # Group commit: everything that arrived while the last commit ran.
-                await store.call(store.record, done, run_id)
-                for r in done:
-                    if r.ok:
-                        report.done[r.operation] += 1
-                    else:
-                        report.failed += 1
-                        report.errors.append((r.sku, r.message or ""))
-                if progress:
-                    progress(account.name, len(done))
-            if None in batch:
-                return
+            await writer.put([failed(op, error) for op in pending])
 
     queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
     for item in work_items(plan, connector.batch_size):
@@ -198,7 +181,6 @@ async def _run_account(
         while not queue.empty():
             await handle(queue.get_nowait())
 
-    writing = asyncio.create_task(writer())
     try:
         try:
             await adopt_remote(client, plan)
@@ -211,8 +193,7 @@ async def _run_account(
         workers = min(account.concurrency, max(1, queue.qsize()))
         await asyncio.gather(*(worker() for _ in range(workers)))
     finally:
-        await results.put(None)
-        await writing
+        await writer.close()  # commits what is pending, also when cancelled
         report.requests = getattr(client, "requests_sent", 0)
         report.seconds = time.perf_counter() - started
         status = "failed" if report.failed else "done"

@@ -3,8 +3,9 @@ operation function (`sync.operations.perform` / `perform_price_stock_batch`).
 
 Re-planning is what makes a batch safe to deliver twice: a listing pushed by an earlier
 delivery now plans as a no-op, a create whose answer was lost plans as a create that looks
-the SKU up first. Results are recorded as they arrive, so a killed process loses at most
-what was in flight. Retriable failures are held back (the task retries them later, with
+the SKU up first. Results are group-committed as they arrive (sync.state.groupcommit), so a
+killed process loses at most what was in flight plus ~50 ms of answers, which the next
+delivery redoes. Retriable failures are held back (the task retries them later, with
 the message back in the queue); on the last attempt they are recorded with the
 marketplace's message like any fatal one.
 """
@@ -20,6 +21,7 @@ from connectors.registry import get_connector
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind, PlanFilter, plan_account
 from sync.settings import Account
+from sync.state.groupcommit import GroupCommit
 from sync.state.store import PushResult
 from workers.context import WorkerContext
 from workers.runs import RunInfo
@@ -46,6 +48,12 @@ class BatchOutcome:
     retriable: dict[str, PushResult] = field(default_factory=dict)  # to retry later
     requests: int = 0
     auth_error: str | None = None
+
+    def committed(self, results: list[PushResult]) -> None:
+        """Count these SKUs as done: called once their rows are committed, never before."""
+        for result in results:
+            self.done.add(result.sku)
+            self.retriable.pop(result.sku, None)
 
     def leftover(self, skus: list[str]) -> list[str]:
         """SKUs of the batch not finished (retriable, or cut off by the deadline)."""
@@ -76,7 +84,7 @@ async def push_skus(
     plan = await asyncio.to_thread(replan, ctx, account, run, skus)
     planned = {op.sku for op in plan.operations}
     if plan.skips:
-        await asyncio.to_thread(
+        await store.call(
             store.record_skips,
             account.name,
             [(op.sku, op.product_sku, op.reason or "") for op in plan.skips],
@@ -87,24 +95,29 @@ async def push_skus(
         return
     creates = [(op.sku, op.product_sku) for op in ops if op.kind is OpKind.CREATE]
     if creates:  # intent first: a crash after sending makes the next delivery look it up
-        await asyncio.to_thread(store.mark_create_attempted, account.name, creates)
-    deliveries = await asyncio.to_thread(store.add_deliveries, account.name, [o.sku for o in ops])
+        await store.call(store.mark_create_attempted, account.name, creates)
+    deliveries = await store.call(store.add_deliveries, account.name, [o.sku for o in ops])
     poison = [op for op in ops if deliveries.get(op.sku, 0) > ctx.tuning.max_deliveries]
+    poisoned: list[PushResult] = []
     if poison:
         message = (
             f"gave up after {ctx.tuning.max_deliveries} deliveries: the worker pushing this "
             "listing died each time"
         )
         error = PoisonMessage(message, account=account.name)
-        await _record(ctx, run, [failed(op, error) for op in poison], outcome)
+        poisoned = [failed(op, error) for op in poison]
         ops = [op for op in ops if op not in poison]
     client = ctx.client(account)
     sent_before = getattr(client, "requests_sent", 0)
-    try:
-        async with asyncio.timeout(ctx.tuning.batch_deadline):
-            await _perform_all(ctx, account, run, ops, outcome, final=final)
-    finally:
-        outcome.requests += getattr(client, "requests_sent", 0) - sent_before
+    # The writer encloses the deadline: when it cuts the sending short, the answers already
+    # obtained are still committed (and counted done) on the way out, never dropped.
+    async with GroupCommit(store, run.run_id, outcome.committed) as writer:
+        await writer.put(poisoned)
+        try:
+            async with asyncio.timeout(ctx.tuning.batch_deadline):
+                await _perform_all(ctx, account, run, ops, outcome, writer, final=final)
+        finally:
+            outcome.requests += getattr(client, "requests_sent", 0) - sent_before
 
 
 async def _perform_all(
@@ -113,6 +126,7 @@ async def _perform_all(
     run: RunInfo,
     ops: list[Operation],
     outcome: BatchOutcome,
+    writer: GroupCommit,
     *,
     final: bool,
 ) -> None:
@@ -130,14 +144,14 @@ async def _perform_all(
                 keep.append(result)
             else:
                 outcome.retriable[result.sku] = result
-        await _record(ctx, run, keep, outcome)
+        await writer.put(keep)
 
     async def refuse(items: list[Operation], error: AuthError) -> None:
         if not blocked:  # first refusal of this batch: every other batch of the run stops too
             blocked.append(error.message)
             outcome.auth_error = error.message
             await asyncio.to_thread(ctx.runs.block, run.run_id, str(error))
-        await _record(ctx, run, [failed(op, error) for op in items], outcome)
+        await writer.put([failed(op, error) for op in items])
 
     async def one(op: Operation) -> None:
         async with slots:
@@ -171,15 +185,3 @@ async def _perform_all(
         ops = [op for op in ops if op not in fast_ops]
     jobs += [one(op) for op in ops]
     await asyncio.gather(*jobs)
-
-
-async def _record(
-    ctx: WorkerContext, run: RunInfo, results: list[PushResult], outcome: BatchOutcome
-) -> None:
-    """Persist results now (binding + audit row each) and count their SKUs as done."""
-    if not results:
-        return
-    await asyncio.to_thread(ctx.store.record, results, run.run_id)
-    for result in results:
-        outcome.done.add(result.sku)
-        outcome.retriable.pop(result.sku, None)
