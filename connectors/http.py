@@ -154,14 +154,15 @@ class HttpClient:
             raise RetriableError(
                 f"connection failed ({type(exc).__name__})", account=self.account.name
             ) from None
-        log.debug(
-            "%s %s %s -> %s in %.0f ms",
-            self.account.name,
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        if log.isEnabledFor(logging.DEBUG):  # the arguments alone cost a few µs a request
+            log.debug(
+                "%s %s %s -> %s in %.0f ms",
+                self.account.name,
+                request.method,
+                request.url.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
         error = self.classify(response)
         if error is not None:
             if isinstance(error, ThrottledError):

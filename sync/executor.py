@@ -126,6 +126,7 @@ async def _run_account(
         account.name,
         [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
     )
+    await store.call(store.refresh_sources, account.name, plan.refreshes)
     run_id = await store.call(store.start_run, account.name, kind, trigger, plan.counts)
     own_client = client is None
     client = client or connector.client_factory(account, limiter=limiter)

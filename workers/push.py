@@ -89,6 +89,8 @@ async def push_skus(
             account.name,
             [(op.sku, op.product_sku, op.reason or "") for op in plan.skips],
         )
+    if plan.refreshes:
+        await store.call(store.refresh_sources, account.name, plan.refreshes)
     outcome.done.update(sku for sku in skus if sku not in planned)  # no-ops and skips
     ops = list(plan.operations)
     if not ops:

@@ -114,6 +114,30 @@ def test_incremental_pass_pushes_only_what_changed_and_delists_the_expired(
         assert seller_stats(server, report.account)["duplicates"] == 0
 
 
+def test_a_change_only_one_marketplace_shows_updates_there_and_refreshes_the_others(
+    settings: Settings, sandboxes: dict[str, SandboxServer], catalog_path: Path
+) -> None:
+    run_pass(settings)
+    catalog = load_catalog(catalog_path).catalog
+    catalog.by_sku()["BK-E1"].name_en = "Bac Kan red turmeric starch, new label"
+    export_catalog(catalog, catalog_path)
+    before = {m: _requests(sandboxes, m) for m in ("voso", "postmart")}
+
+    plans, reports = run_pass(settings)
+    by_marketplace = {p.account.marketplace: p for p in plans}
+    alibaba = by_marketplace.pop("alibaba")  # its English title carries name_en
+    assert {op.kind.value for op in alibaba.operations} == {"update"}
+    for marketplace, plan in by_marketplace.items():
+        # Same listings on Voso and Postmart: nothing sent, the new source hash recorded.
+        assert not plan.operations
+        assert sorted(sku for sku, _ in plan.refreshes) == ["BK-E1-100G", "BK-E1-500G"]
+        assert _requests(sandboxes, marketplace) == before[marketplace]
+    assert all(r.failed == 0 for r in reports)
+
+    again, _ = run_pass(settings)
+    assert all(not p.operations and not p.refreshes for p in again)
+
+
 def test_removed_product_is_delisted_and_a_returning_one_relisted_without_duplicate(
     settings: Settings, sandboxes: dict[str, SandboxServer], catalog_path: Path
 ) -> None:
