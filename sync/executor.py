@@ -194,19 +194,24 @@ async def _run_account(
         workers = min(account.concurrency, max(1, queue.qsize()))
         await asyncio.gather(*(worker() for _ in range(workers)))
     finally:
-        await writer.close()  # commits what is pending, also when cancelled
-        report.requests = getattr(client, "requests_sent", 0)
-        report.seconds = time.perf_counter() - started
-        status = "failed" if report.failed else "done"
-        await store.call(
-            store.finish_run,
-            run_id,
-            {**report.done, "failed": report.failed},
-            report.requests,
-            status,
-        )
-        if own_client:
-            await client.aclose()
+        try:
+            await writer.close()  # commits what is pending, also when cancelled
+        finally:
+            # Even when a commit failed: close the run row (as failed) and the client.
+            report.requests = getattr(client, "requests_sent", 0)
+            report.seconds = time.perf_counter() - started
+            status = "failed" if report.failed or writer.failed else "done"
+            try:
+                await store.call(
+                    store.finish_run,
+                    run_id,
+                    {**report.done, "failed": report.failed},
+                    report.requests,
+                    status,
+                )
+            finally:
+                if own_client:
+                    await client.aclose()
     return report
 
 

@@ -120,6 +120,12 @@ class GroupCommit:
         if cancelled:
             raise asyncio.CancelledError
 
+    @property
+    def failed(self) -> bool:
+        """True once a commit (or `on_commit`) raised: later results were not recorded."""
+        task = self._task
+        return bool(task and task.done() and not task.cancelled() and task.exception())
+
     def _raise_failure(self) -> None:
         task = self._task
         if task is None or not task.done():

@@ -5,15 +5,25 @@ ever dropped (cancellation, timeout), and commit errors raised to the producer."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from connectors.registry import get_connector
+from connectors.sandbox import SandboxServer
+from sync.catalog import Catalog
+from sync.executor import run_account
+from sync.plan import plan_account
 from sync.state.groupcommit import GROUP_COMMIT_WAIT, GroupCommit
 from sync.state.models import AuditRecord
 from sync.state.store import PushResult, StateStore
+from tests.engine.helpers import TODAY
+from tests.factories import make_product
 
 
 def _ok(sku: str) -> PushResult:
@@ -184,3 +194,30 @@ async def test_a_failed_commit_leaves_the_block_with_its_error(store: StateStore
         async with GroupCommit(store, None) as writer:
             await writer.put([_ok("A"), bad])
     assert _audit_rows(store) == 0  # one transaction: all or nothing
+
+
+def test_a_commit_failing_mid_run_closes_the_run_as_failed_and_reaches_the_caller(
+    tmp_path: Path, sandboxes: dict[str, SandboxServer]
+) -> None:
+    """The audit table vanishes after the first group: the run stops with the database's
+    error, its run row says failed, and nothing claims the unrecorded listings."""
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    connector = get_connector("voso")
+    account = connector.sandbox_kit.account(
+        f"gc-fail-{uuid.uuid4().hex[:6]}", sandboxes["voso"].base_url
+    ).model_copy(update={"concurrency": 2})
+    catalog = Catalog(products=[make_product(f"BK-G{i}") for i in range(30)])
+    plan = plan_account(catalog, account, connector, {}, TODAY)
+    recorded: list[int] = []
+
+    def break_schema(_account: str, count: int) -> None:
+        recorded.append(count)
+        if len(recorded) == 1:  # a second connection, as an operator's mistake would be
+            with sqlite3.connect(tmp_path / "state.db") as other:
+                other.execute("DROP TABLE audit")
+
+    with pytest.raises(sa.exc.OperationalError, match="audit"):
+        asyncio.run(run_account(plan, connector, store, progress=break_schema))
+    assert store.last_runs()[account.name]["status"] == "failed"
+    assert sum(recorded) < len(plan.operations)  # only committed groups were counted
+    store.close()
