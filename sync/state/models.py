@@ -44,7 +44,8 @@ class BindingRecord(Base):
     __tablename__ = "bindings"
     __table_args__ = (
         UniqueConstraint("account", "sku", name="uq_bindings_account_sku"),
-        Index("ix_bindings_account_status", "account", "status"),
+        # Covers the no-op fast path's query (migration 0002 says why).
+        Index("ix_bindings_fast_path", "account", "status", "sku", "source_hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
