@@ -2,10 +2,11 @@
 
 `BindingIndex.load` asks for (sku, source_hash) of an account's listed bindings and the SKUs
 of the others. With those columns in the (account, status) index the query never touches
-the table: after a real 100k full sync, whose rows end up scattered (each create writes a
-small intent row that its result then grows), loading 600k of them took 1.39 s from a cold
-cache through the table and 0.87 s from this index. The old index was its prefix, so the
-status counts and failure listings keep using it.
+the table. On the 600k rows a real 100k full sync left (each create writes a small intent
+row that its result then grows, so rows end up scattered), a cold-cache load took 1.39 s
+through the table and 0.87 s through this index built over them in one go; an index grown
+during the sync is scattered too (6.9 s cold, 0.69 s warm: docs/benchmarks.md). The old
+index was its prefix, so the status counts and failure listings keep using it.
 
 Revision ID: 0002
 Revises: 0001
