@@ -94,125 +94,102 @@ async def run_account(
 ) -> RunReport:
     """Execute one account's plan and record every result."""
     with heap_frozen():
-        return await _run_account(
-            plan,
-            connector,
-            store,
-            client=client,
-            limiter=limiter,
-            kind=kind,
-            trigger=trigger,
-            progress=progress,
+        account = plan.account
+        started = time.perf_counter()
+        report = RunReport(account.name, plan.counts)
+        report.skipped = [(op.sku, op.reason or "") for op in plan.skips]
+        await store.call(
+            store.record_skips,
+            account.name,
+            [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
         )
+        await store.call(store.refresh_sources, account.name, plan.refreshes)
+        run_id = await store.call(store.start_run, account.name, kind, trigger, plan.counts)
+        own_client = client is None
+        client = client or connector.client_factory(account, limiter=limiter)
+        policy = RetryPolicy.for_account(account)
 
+        def counted(done: list[PushResult]) -> None:
+            # Only committed results count: the report never claims a row that could be lost.
+            for r in done:
+                if r.ok:
+                    report.done[r.operation] += 1
+                else:
+                    report.failed += 1
+                    report.errors.append((r.sku, r.message or ""))
+            if progress:
+                progress(account.name, len(done))
 
-async def _run_account(
-    plan: AccountPlan,
-    connector: Connector,
-    store: StateStore,
-    *,
-    client: MarketplaceClient | None = None,
-    limiter: RateLimiter | None = None,
-    kind: str = "sync",
-    trigger: str = "cli",
-    progress: Progress | None = None,
-) -> RunReport:
-    account = plan.account
-    started = time.perf_counter()
-    report = RunReport(account.name, plan.counts)
-    report.skipped = [(op.sku, op.reason or "") for op in plan.skips]
-    await store.call(
-        store.record_skips,
-        account.name,
-        [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
-    )
-    await store.call(store.refresh_sources, account.name, plan.refreshes)
-    run_id = await store.call(store.start_run, account.name, kind, trigger, plan.counts)
-    own_client = client is None
-    client = client or connector.client_factory(account, limiter=limiter)
-    policy = RetryPolicy.for_account(account)
+        # Results are committed in groups (see sync.state.groupcommit for the crash story).
+        writer = GroupCommit(store, run_id, counted)
+        blocked: list[str] = []  # the AuthError message once the account is refused
 
-    def counted(done: list[PushResult]) -> None:
-        # Only committed results count: the report never claims a row that could be lost.
-        for r in done:
-            if r.ok:
-                report.done[r.operation] += 1
-            else:
-                report.failed += 1
-                report.errors.append((r.sku, r.message or ""))
-        if progress:
-            progress(account.name, len(done))
-
-    # Results are committed in groups (see sync.state.groupcommit for the crash story).
-    writer = GroupCommit(store, run_id, counted)
-    blocked: list[str] = []  # the AuthError message once the account is refused
-
-    async def handle(item: list[Operation]) -> None:
-        pending = list(item)  # operations of this item not yet answered
-        try:
-            if blocked:
-                raise AuthError(blocked[0], account=account.name)
-            if item[0].kind is OpKind.CREATE:
-                fresh = [(op.sku, op.product_sku) for op in item]
-                await store.call(store.mark_create_attempted, account.name, fresh)
-                while pending:
-                    result = await perform(client, pending[0], policy)
-                    pending.pop(0)
+        async def handle(item: list[Operation]) -> None:
+            pending = list(item)  # operations of this item not yet answered
+            try:
+                if blocked:
+                    raise AuthError(blocked[0], account=account.name)
+                if item[0].kind is OpKind.CREATE:
+                    fresh = [(op.sku, op.product_sku) for op in item]
+                    await store.call(store.mark_create_attempted, account.name, fresh)
+                    while pending:
+                        result = await perform(client, pending[0], policy)
+                        pending.pop(0)
+                        await writer.put(result)
+                elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and connector.batch_size > 1:
+                    batch = await perform_price_stock_batch(client, item)
+                    pending.clear()
+                    await writer.put(batch)
+                else:
+                    result = await perform(client, item[0], policy)
+                    pending.clear()
                     await writer.put(result)
-            elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and connector.batch_size > 1:
-                batch = await perform_price_stock_batch(client, item)
-                pending.clear()
-                await writer.put(batch)
-            else:
-                result = await perform(client, item[0], policy)
-                pending.clear()
-                await writer.put(result)
-        except AuthError as error:
-            # Fatal for the account: stop sending, record what was not done and why.
-            if not blocked:
+            except AuthError as error:
+                # Fatal for the account: stop sending, record what was not done and why.
+                if not blocked:
+                    blocked.append(error.message)
+                    report.auth_error = str(error)
+                await writer.put([failed(op, error) for op in pending])
+
+        queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
+        for item in work_items(plan, connector.batch_size):
+            queue.put_nowait(item)
+
+        async def worker() -> None:
+            while not queue.empty():
+                await handle(queue.get_nowait())
+
+        try:
+            try:
+                await adopt_remote(client, plan)
+            except AuthError as error:
                 blocked.append(error.message)
                 report.auth_error = str(error)
-            await writer.put([failed(op, error) for op in pending])
-
-    queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
-    for item in work_items(plan, connector.batch_size):
-        queue.put_nowait(item)
-
-    async def worker() -> None:
-        while not queue.empty():
-            await handle(queue.get_nowait())
-
-    try:
-        try:
-            await adopt_remote(client, plan)
-        except AuthError as error:
-            blocked.append(error.message)
-            report.auth_error = str(error)
-        except Exception:
-            for op in plan.operations:
-                op.lookup_first = True
-        workers = min(account.concurrency, max(1, queue.qsize()))
-        await asyncio.gather(*(worker() for _ in range(workers)))
-    finally:
-        try:
-            await writer.close()  # commits what is pending, also when cancelled
+            except Exception:
+                for op in plan.operations:
+                    op.lookup_first = True
+            workers = min(account.concurrency, max(1, queue.qsize()))
+            await asyncio.gather(*(worker() for _ in range(workers)))
         finally:
-            # Even when a commit failed: close the run row (as failed) and the client.
-            report.requests = getattr(client, "requests_sent", 0)
-            report.seconds = time.perf_counter() - started
-            status = "failed" if report.failed or writer.failed else "done"
             try:
-                await store.call(
-                    store.finish_run,
-                    run_id,
-                    {**report.done, "failed": report.failed},
-                    report.requests,
-                    status,
-                )
+                await writer.close()  # commits what is pending, also when cancelled
             finally:
-                if own_client:
-                    await client.aclose()
-    return report
+                # Even when a commit failed: close the run row (as failed) and the client.
+                report.requests = getattr(client, "requests_sent", 0)
+                report.seconds = time.perf_counter() - started
+                status = "failed" if report.failed or writer.failed else "done"
+                try:
+                    await store.call(
+                        store.finish_run,
+                        run_id,
+                        {**report.done, "failed": report.failed},
+                        report.requests,
+                        status,
+                    )
+                finally:
+                    if own_client:
+                        await client.aclose()
+        return report
 
 
 async def run_plans(
