@@ -16,8 +16,9 @@ from bench.context import Bench
 from bench.full_sync import chunks
 from connectors.registry import get_connector
 from sync.catalog import Catalog
+from sync.operations import succeeded
 from sync.plan import OpKind, plan_account
-from sync.state.store import PushResult
+from sync.state.models import BindingStatus
 
 CHUNK = 2000
 
@@ -35,21 +36,9 @@ def seed_state(bench: Bench) -> dict[str, Any]:
                     catalog, account, get_connector(account.marketplace), {}, bench.today
                 )
                 results = [
-                    PushResult(
-                        account=op.account,
-                        sku=op.sku,
-                        product_sku=op.product_sku,
-                        operation=op.kind.value,
-                        ok=True,
-                        status="listed",
-                        remote_id=f"seeded-{op.sku}",
-                        content_hash=op.listing.content_hash,
-                        source_hash=op.source_hash,
-                        price=str(op.listing.price),
-                        stock=op.listing.stock,
-                    )
+                    succeeded(op, f"seeded-{op.sku}", BindingStatus.LISTED)
                     for op in plan.operations
-                    if op.kind is OpKind.CREATE and op.listing is not None
+                    if op.kind is OpKind.CREATE
                 ]
                 store.record(results)
                 written += len(results)

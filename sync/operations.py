@@ -19,7 +19,10 @@ from sync.state.models import BindingStatus
 from sync.state.store import PushResult
 
 
-def _ok(op: Operation, remote_id: str | None, started: float, status: BindingStatus) -> PushResult:
+def succeeded(
+    op: Operation, remote_id: str | None, status: BindingStatus, started: float | None = None
+) -> PushResult:
+    """The result a successful operation records (also what a seeded state writes)."""
     listing = op.listing
     return PushResult(
         account=op.account,
@@ -34,7 +37,7 @@ def _ok(op: Operation, remote_id: str | None, started: float, status: BindingSta
         price=str(listing.price) if listing else None,
         stock=listing.stock if listing else None,
         message=op.reason if op.kind is OpKind.DELIST else None,
-        duration_ms=(time.perf_counter() - started) * 1000,
+        duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
         changed=list(op.changed),
     )
 
@@ -56,7 +59,7 @@ def failed(op: Operation, error: BaseException, started: float | None = None) ->
         message=message,
         error_kind=kind,
         http_status=status,
-        duration_ms=(time.perf_counter() - started) * 1000 if started else 0.0,
+        duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
         changed=list(op.changed),
     )
 
@@ -92,7 +95,7 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
             # Already gone from the marketplace: the goal is reached.
             with contextlib.suppress(NotFoundError):
                 await client.delist(remote_id, op.sku)
-            return _ok(op, remote_id, started, BindingStatus.DELISTED)
+            return succeeded(op, remote_id, BindingStatus.DELISTED, started)
         else:
             assert remote_id is not None and listing is not None
             try:
@@ -110,7 +113,7 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
                 # Deleted on the marketplace by hand: create it again (looking up first).
                 op.lookup_first = True
                 remote_id = await _ensure(client, op, policy)
-        return _ok(op, remote_id, started, BindingStatus.LISTED)
+        return succeeded(op, remote_id, BindingStatus.LISTED, started)
     except AuthError:
         raise  # fatal for the whole account: the caller stops this account's work
     except Exception as error:
@@ -139,5 +142,5 @@ async def perform_price_stock_batch(
             problem = result.error if result is not None else None
             out.append(failed(op, problem or RuntimeError("no result for item"), started))
         else:
-            out.append(_ok(op, op.remote_id, started, BindingStatus.LISTED))
+            out.append(succeeded(op, op.remote_id, BindingStatus.LISTED, started))
     return out

@@ -10,10 +10,12 @@ import pytest
 from connectors.base import Connector
 from connectors.registry import REGISTRY, get_connector
 from sync.catalog import Catalog
+from sync.operations import succeeded
 from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
 from sync.settings import Account
 from sync.state.index import BindingIndex
-from sync.state.store import PushResult, StateStore
+from sync.state.models import BindingStatus
+from sync.state.store import StateStore
 from tests.engine.conftest import small_catalog
 from tests.engine.helpers import TODAY
 from tests.factories import make_product, product_data
@@ -46,25 +48,16 @@ def _plan(
 
 def _push_all(plan: AccountPlan, store: StateStore) -> None:
     """Record every planned operation as done, as the executor would after a clean run."""
-    results = []
-    for op in plan.operations:
-        listing = op.listing
-        results.append(
-            PushResult(
-                account=op.account,
-                sku=op.sku,
-                product_sku=op.product_sku,
-                operation=op.kind.value,
-                ok=True,
-                status="delisted" if op.kind is OpKind.DELIST else "listed",
-                remote_id=op.remote_id or f"r-{op.sku}",
-                content_hash=listing.content_hash if listing else None,
-                source_hash=op.source_hash,
-                price=str(listing.price) if listing else None,
-                stock=listing.stock if listing else None,
+    store.record(
+        [
+            succeeded(
+                op,
+                op.remote_id or f"r-{op.sku}",
+                BindingStatus.DELISTED if op.kind is OpKind.DELIST else BindingStatus.LISTED,
             )
-        )
-    store.record(results)
+            for op in plan.operations
+        ]
+    )
 
 
 def _catalog() -> Catalog:
