@@ -16,9 +16,8 @@ import asyncio
 import json
 import resource
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import psutil
 from bench.accounts import bench_accounts
 from bench.sandbox_proc import HOST
 from connectors.registry import REGISTRY, get_connector
+from sync.batching import chunks
 from sync.catalog import Catalog, Product
 from sync.executor import run_account
 from sync.plan import plan_account
@@ -35,13 +35,6 @@ from sync.state.store import StateStore
 from sync.synthetic import iter_synthetic_products
 
 DEFAULT_CHUNK = 1000
-
-
-def chunks(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
-    """Lists of at most `size` products, in order."""
-    iterator = iter(products)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 LOOKAHEAD = 2  # chunks an account may run ahead of the slowest one (bounds memory)

@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from bench.context import Bench
-from bench.full_sync import chunks
 from connectors.registry import get_connector
+from sync.batching import chunks
 from sync.catalog import Catalog
 from sync.operations import succeeded
 from sync.plan import OpKind, plan_account

@@ -126,6 +126,12 @@ class ProductFacts(NamedTuple):
         return cls(product_hash(product), product.listability(today), skus)
 
 
+def product_facts(products: Sequence[Product], today: date) -> list[ProductFacts]:
+    """The facts of each product, in order (the GC paused: they create no cycles)."""
+    with gc_paused():
+        return [ProductFacts.of(p, today) for p in products]
+
+
 def account_fingerprint(account: Account) -> str:
     """Hash of the account settings that change what its listings look like."""
     return stable_hash(
@@ -160,8 +166,7 @@ def plan_account(
     if flt.skus:
         products = [p for p in products if _touches(p, flt.skus)]
     if facts is None or flt.skus:
-        with gc_paused():
-            facts = [ProductFacts.of(p, today) for p in products]
+        facts = product_facts(products, today)
     assert len(facts) == len(products), "facts must follow the catalog's products"
     plan = AccountPlan(account, fresh_state=index.fresh)
     sources = index.sources
@@ -325,10 +330,7 @@ def plan_all(
 ) -> list[AccountPlan]:
     """Plans for several accounts, hashing each product (and judging its listability) once."""
     flt = flt or PlanFilter()
-    facts = None
-    if not flt.skus:
-        with gc_paused():
-            facts = [ProductFacts.of(p, today) for p in catalog.products]
+    facts = None if flt.skus else product_facts(catalog.products, today)
     return [
         plan_account(
             catalog,
