@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from connectors.base import Connector, MarketplaceClient
@@ -16,6 +17,7 @@ from connectors.ratelimit import RateLimiter
 from sync.gcpause import heap_frozen
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
+from sync.settings import Account
 from sync.state.groupcommit import GroupCommit
 from sync.state.store import PushResult, StateStore
 
@@ -69,16 +71,188 @@ def work_items(plan: AccountPlan, batch_size: int) -> list[list[Operation]]:
     return items
 
 
+async def remote_skus(client: MarketplaceClient) -> set[str]:
+    """Every SKU the account's remote listings carry (one paged scan)."""
+    return {remote.sku async for remote in client.list_remote(page_size=100)}
+
+
 async def adopt_remote(client: MarketplaceClient, plan: AccountPlan) -> None:
     """With no state for this account, scan its remote listings once so that creates of
     SKUs the marketplace already has are looked up (adopted) instead of duplicated."""
-    creates = {op.sku: op for op in plan.operations if op.kind is OpKind.CREATE}
+    creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
     if not plan.fresh_state or not creates:
         return
-    async for remote in client.list_remote(page_size=100):
-        op = creates.get(remote.sku)
-        if op is not None:
+    known = await remote_skus(client)
+    for op in creates:
+        if op.sku in known:
             op.lookup_first = True
+
+
+class AccountRun:
+    """One account's run: its run row, client, group-commit writer and report, across one
+    or more plans. `run_account` pushes one plan through it; the streamed sync
+    (`sync.stream`) pushes a catalog chunk by chunk through one run, one client and one
+    writer.
+
+        async with AccountRun(account, connector, store) as run:
+            await run.push(plan)
+        run.report
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        connector: Connector,
+        store: StateStore,
+        *,
+        client: MarketplaceClient | None = None,
+        limiter: RateLimiter | None = None,
+        kind: str = "sync",
+        trigger: str = "cli",
+        progress: Progress | None = None,
+        planned: dict[str, int] | None = None,
+    ) -> None:
+        self.account = account
+        self.connector = connector
+        self.store = store
+        self.kind = kind
+        self.trigger = trigger
+        self.progress = progress
+        self.report = RunReport(account.name, {})
+        self._announced = planned or {}  # planned counts known before the run starts
+        self._given_client = client
+        self._limiter = limiter
+        self._policy = RetryPolicy.for_account(account)
+        self._blocked: str | None = None  # the AuthError message once the account is refused
+        self._remote: set[str] | None = None  # SKUs the remote had when the state was empty
+        self._lookup_all = False  # the remote scan failed: look every create up first
+        self._started = 0.0
+        self._frozen = ExitStack()
+        # Set by __aenter__ (the run row exists before anything is sent).
+        self._run_id: int
+        self._writer: GroupCommit
+        self._client: MarketplaceClient
+
+    async def __aenter__(self) -> AccountRun:
+        self._started = time.perf_counter()
+        store = self.store
+        self._run_id = await store.call(
+            store.start_run, self.account.name, self.kind, self.trigger, self._announced
+        )
+        # Results are committed in groups (see sync.state.groupcommit for the crash story).
+        self._writer = GroupCommit(store, self._run_id, self._counted)
+        self._client = self._given_client or self.connector.client_factory(
+            self.account, limiter=self._limiter
+        )
+        self._frozen.enter_context(heap_frozen())
+        return self
+
+    def _counted(self, done: list[PushResult]) -> None:
+        # Only committed results count: the report never claims a row that could be lost.
+        for r in done:
+            if r.ok:
+                self.report.done[r.operation] += 1
+            else:
+                self.report.failed += 1
+                self.report.errors.append((r.sku, r.message or ""))
+        if self.progress:
+            self.progress(self.account.name, len(done))
+
+    def _refused(self, error: AuthError) -> None:
+        if self._blocked is None:
+            self._blocked = error.message
+            self.report.auth_error = str(error)
+
+    async def push(self, plan: AccountPlan) -> None:
+        """Record the plan's skips and refreshes, then send its operations and record
+        every result. A failing listing never stops the others."""
+        report, store, name = self.report, self.store, self.account.name
+        for kind, count in plan.counts.items():
+            report.planned[kind] = report.planned.get(kind, 0) + count
+        report.skipped += [(op.sku, op.reason or "") for op in plan.skips]
+        await store.call(
+            store.record_skips, name, [(o.sku, o.product_sku, o.reason or "") for o in plan.skips]
+        )
+        await store.call(store.refresh_sources, name, plan.refreshes)
+        await self._adopt_remote(plan)
+        queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
+        for item in work_items(plan, self.connector.batch_size):
+            queue.put_nowait(item)
+
+        async def worker() -> None:
+            while not queue.empty():
+                await self._handle(queue.get_nowait())
+
+        workers = min(self.account.concurrency, max(1, queue.qsize()))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    async def _adopt_remote(self, plan: AccountPlan) -> None:
+        """With no state for this account, scan its remote listings once per run, so that
+        creates of SKUs the marketplace already has are looked up (adopted) instead of
+        duplicated — in this plan and in every later one of the run."""
+        creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
+        if plan.fresh_state and self._remote is None and not self._lookup_all and creates:
+            try:
+                self._remote = await remote_skus(self._client)
+            except AuthError as error:
+                self._refused(error)
+            except Exception:
+                self._lookup_all = True  # cannot tell which exist: ask before each create
+        known = self._remote or set()
+        for op in creates:
+            if self._lookup_all or op.sku in known:
+                op.lookup_first = True
+
+    async def _handle(self, item: list[Operation]) -> None:
+        pending = list(item)  # operations of this item not yet answered
+        client, writer, store = self._client, self._writer, self.store
+        try:
+            if self._blocked is not None:
+                raise AuthError(self._blocked, account=self.account.name)
+            if item[0].kind is OpKind.CREATE:
+                fresh = [(op.sku, op.product_sku) for op in item]
+                await store.call(store.mark_create_attempted, self.account.name, fresh)
+                while pending:
+                    result = await perform(client, pending[0], self._policy)
+                    pending.pop(0)
+                    await writer.put(result)
+            elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and self.connector.batch_size > 1:
+                batch = await perform_price_stock_batch(client, item)
+                pending.clear()
+                await writer.put(batch)
+            else:
+                result = await perform(client, item[0], self._policy)
+                pending.clear()
+                await writer.put(result)
+        except AuthError as error:
+            # Fatal for the account: stop sending, record what was not done and why.
+            self._refused(error)
+            await writer.put([failed(op, error) for op in pending])
+
+    async def __aexit__(self, *exc: object) -> None:
+        report, store = self.report, self.store
+        try:
+            await self._writer.close()  # commits what is pending, also when cancelled
+        finally:
+            # Even when a commit failed: close the run row (as failed) and the client.
+            report.requests = getattr(self._client, "requests_sent", 0)
+            report.seconds = time.perf_counter() - self._started
+            status = "failed" if report.failed or self._writer.failed else "done"
+            try:
+                await store.call(
+                    store.finish_run,
+                    self._run_id,
+                    {**report.done, "failed": report.failed},
+                    report.requests,
+                    status,
+                    planned=report.planned,
+                )
+            finally:
+                try:
+                    if self._given_client is None:
+                        await self._client.aclose()
+                finally:
+                    self._frozen.close()
 
 
 async def run_account(
@@ -93,103 +267,20 @@ async def run_account(
     progress: Progress | None = None,
 ) -> RunReport:
     """Execute one account's plan and record every result."""
-    with heap_frozen():
-        account = plan.account
-        started = time.perf_counter()
-        report = RunReport(account.name, plan.counts)
-        report.skipped = [(op.sku, op.reason or "") for op in plan.skips]
-        await store.call(
-            store.record_skips,
-            account.name,
-            [(o.sku, o.product_sku, o.reason or "") for o in plan.skips],
-        )
-        await store.call(store.refresh_sources, account.name, plan.refreshes)
-        run_id = await store.call(store.start_run, account.name, kind, trigger, plan.counts)
-        own_client = client is None
-        client = client or connector.client_factory(account, limiter=limiter)
-        policy = RetryPolicy.for_account(account)
-
-        def counted(done: list[PushResult]) -> None:
-            # Only committed results count: the report never claims a row that could be lost.
-            for r in done:
-                if r.ok:
-                    report.done[r.operation] += 1
-                else:
-                    report.failed += 1
-                    report.errors.append((r.sku, r.message or ""))
-            if progress:
-                progress(account.name, len(done))
-
-        # Results are committed in groups (see sync.state.groupcommit for the crash story).
-        writer = GroupCommit(store, run_id, counted)
-        blocked: list[str] = []  # the AuthError message once the account is refused
-
-        async def handle(item: list[Operation]) -> None:
-            pending = list(item)  # operations of this item not yet answered
-            try:
-                if blocked:
-                    raise AuthError(blocked[0], account=account.name)
-                if item[0].kind is OpKind.CREATE:
-                    fresh = [(op.sku, op.product_sku) for op in item]
-                    await store.call(store.mark_create_attempted, account.name, fresh)
-                    while pending:
-                        result = await perform(client, pending[0], policy)
-                        pending.pop(0)
-                        await writer.put(result)
-                elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and connector.batch_size > 1:
-                    batch = await perform_price_stock_batch(client, item)
-                    pending.clear()
-                    await writer.put(batch)
-                else:
-                    result = await perform(client, item[0], policy)
-                    pending.clear()
-                    await writer.put(result)
-            except AuthError as error:
-                # Fatal for the account: stop sending, record what was not done and why.
-                if not blocked:
-                    blocked.append(error.message)
-                    report.auth_error = str(error)
-                await writer.put([failed(op, error) for op in pending])
-
-        queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
-        for item in work_items(plan, connector.batch_size):
-            queue.put_nowait(item)
-
-        async def worker() -> None:
-            while not queue.empty():
-                await handle(queue.get_nowait())
-
-        try:
-            try:
-                await adopt_remote(client, plan)
-            except AuthError as error:
-                blocked.append(error.message)
-                report.auth_error = str(error)
-            except Exception:
-                for op in plan.operations:
-                    op.lookup_first = True
-            workers = min(account.concurrency, max(1, queue.qsize()))
-            await asyncio.gather(*(worker() for _ in range(workers)))
-        finally:
-            try:
-                await writer.close()  # commits what is pending, also when cancelled
-            finally:
-                # Even when a commit failed: close the run row (as failed) and the client.
-                report.requests = getattr(client, "requests_sent", 0)
-                report.seconds = time.perf_counter() - started
-                status = "failed" if report.failed or writer.failed else "done"
-                try:
-                    await store.call(
-                        store.finish_run,
-                        run_id,
-                        {**report.done, "failed": report.failed},
-                        report.requests,
-                        status,
-                    )
-                finally:
-                    if own_client:
-                        await client.aclose()
-        return report
+    run = AccountRun(
+        plan.account,
+        connector,
+        store,
+        client=client,
+        limiter=limiter,
+        kind=kind,
+        trigger=trigger,
+        progress=progress,
+        planned=plan.counts,
+    )
+    async with run:
+        await run.push(plan)
+    return run.report
 
 
 async def run_plans(

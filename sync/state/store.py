@@ -417,14 +417,27 @@ class StateStore:
             assert key is not None
             return int(key[0])
 
-    def finish_run(self, run_id: int, outcome: dict[str, int], requests: int, status: str) -> None:
-        """Close a run with its outcome counts."""
+    def finish_run(
+        self,
+        run_id: int,
+        outcome: dict[str, int],
+        requests: int,
+        status: str,
+        *,
+        planned: dict[str, int] | None = None,
+    ) -> None:
+        """Close a run with its outcome counts (and its planned counts, when they were only
+        known as it went: a streamed run plans chunk by chunk)."""
+        values: dict[str, Any] = {
+            "finished_at": utcnow(),
+            "outcome": outcome,
+            "requests": requests,
+            "status": status,
+        }
+        if planned is not None:
+            values["planned"] = planned
         with self.engine.begin() as conn:
-            conn.execute(
-                update(RunRecord)
-                .where(RunRecord.id == run_id)
-                .values(finished_at=utcnow(), outcome=outcome, requests=requests, status=status)
-            )
+            conn.execute(update(RunRecord).where(RunRecord.id == run_id).values(**values))
 
     def last_runs(self) -> dict[str, dict[str, Any]]:
         """The newest run of each account."""
