@@ -22,6 +22,7 @@ from sync.state.groupcommit import GroupCommit
 from sync.state.store import PushResult, StateStore
 
 CREATE_CHUNK = 25  # creates whose intent is recorded in one transaction before sending
+_CREATE_OR_FAST = frozenset({OpKind.CREATE, OpKind.PRICE, OpKind.STOCK})
 
 Progress = Callable[[str, int], None]  # (account, operations finished just now)
 
@@ -53,22 +54,6 @@ class RunReport:
             "skipped": [{"sku": s, "reason": r} for s, r in self.skipped],
             "auth_error": self.auth_error,
         }
-
-
-def work_items(plan: AccountPlan, batch_size: int) -> list[list[Operation]]:
-    """Group operations into units of work: create chunks, price/stock batches, singles."""
-    creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
-    fast = [op for op in plan.operations if op.kind in (OpKind.PRICE, OpKind.STOCK)]
-    rest = [
-        op for op in plan.operations if op.kind not in (OpKind.CREATE, OpKind.PRICE, OpKind.STOCK)
-    ]
-    items = [creates[i : i + CREATE_CHUNK] for i in range(0, len(creates), CREATE_CHUNK)]
-    if batch_size > 1:
-        items += [fast[i : i + batch_size] for i in range(0, len(fast), batch_size)]
-    else:
-        items += [[op] for op in fast]
-    items += [[op] for op in rest]
-    return items
 
 
 async def remote_skus(client: MarketplaceClient) -> set[str]:
@@ -128,10 +113,11 @@ class AccountRun:
         self._lookup_all = False  # the remote scan failed: look every create up first
         self._started = 0.0
         self._frozen = ExitStack()
+        self._fast: list[Operation] = []  # price/stock changes waiting for a full batch
         # Set by __aenter__ (the run row exists before anything is sent).
         self._run_id: int
         self._writer: GroupCommit
-        self._client: MarketplaceClient
+        self._client: MarketplaceClient | None = client
 
     async def __aenter__(self) -> AccountRun:
         self._started = time.perf_counter()
@@ -141,11 +127,16 @@ class AccountRun:
         )
         # Results are committed in groups (see sync.state.groupcommit for the crash story).
         self._writer = GroupCommit(store, self._run_id, self._counted)
-        self._client = self._given_client or self.connector.client_factory(
-            self.account, limiter=self._limiter
-        )
         self._frozen.enter_context(heap_frozen())
         return self
+
+    @property
+    def client(self) -> MarketplaceClient:
+        """The account's client, made on first use: a run with nothing to send (a no-op
+        sync) opens no connection pool (an httpx client with its TLS context costs ~0.1 s)."""
+        if self._client is None:
+            self._client = self.connector.client_factory(self.account, limiter=self._limiter)
+        return self._client
 
     def _counted(self, done: list[PushResult]) -> None:
         # Only committed results count: the report never claims a row that could be lost.
@@ -175,8 +166,33 @@ class AccountRun:
         )
         await store.call(store.refresh_sources, name, plan.refreshes)
         await self._adopt_remote(plan)
+        await self._send(self._work_items(plan))
+
+    def _work_items(self, plan: AccountPlan) -> list[list[Operation]]:
+        """Units of work: chunks of creates, full price/stock batches, single operations.
+
+        Price and stock changes wait for companions across plans until a batch is full: a
+        streamed run plans a chunk at a time, and 1 % changed spread over 100 chunks would
+        otherwise send 100 small batches instead of a full one per 50 changes. What is left
+        goes out when the run closes (`__aexit__`)."""
+        creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
+        fast = [op for op in plan.operations if op.kind in (OpKind.PRICE, OpKind.STOCK)]
+        rest = [op for op in plan.operations if op.kind not in _CREATE_OR_FAST]
+        items = [creates[i : i + CREATE_CHUNK] for i in range(0, len(creates), CREATE_CHUNK)]
+        size = self.connector.batch_size
+        if size > 1:
+            self._fast += fast
+            full = len(self._fast) - len(self._fast) % size
+            items += [self._fast[i : i + size] for i in range(0, full, size)]
+            del self._fast[:full]
+        else:
+            items += [[op] for op in fast]
+        return items + [[op] for op in rest]
+
+    async def _send(self, items: list[list[Operation]]) -> None:
+        """Run the items with the account's concurrency; results go to the writer."""
         queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
-        for item in work_items(plan, self.connector.batch_size):
+        for item in items:
             queue.put_nowait(item)
 
         async def worker() -> None:
@@ -193,7 +209,7 @@ class AccountRun:
         creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
         if plan.fresh_state and self._remote is None and not self._lookup_all and creates:
             try:
-                self._remote = await remote_skus(self._client)
+                self._remote = await remote_skus(self.client)
             except AuthError as error:
                 self._refused(error)
             except Exception:
@@ -205,7 +221,7 @@ class AccountRun:
 
     async def _handle(self, item: list[Operation]) -> None:
         pending = list(item)  # operations of this item not yet answered
-        client, writer, store = self._client, self._writer, self.store
+        client, writer, store = self.client, self._writer, self.store
         try:
             if self._blocked is not None:
                 raise AuthError(self._blocked, account=self.account.name)
@@ -229,13 +245,21 @@ class AccountRun:
             self._refused(error)
             await writer.put([failed(op, error) for op in pending])
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         report, store = self.report, self.store
+        try:
+            if exc_type is None and self._fast:
+                await self._send([self._fast])  # the last, partly filled price/stock batch
+                self._fast = []
+        finally:
+            await self._close(report, store)
+
+    async def _close(self, report: RunReport, store: StateStore) -> None:
         try:
             await self._writer.close()  # commits what is pending, also when cancelled
         finally:
             # Even when a commit failed: close the run row (as failed) and the client.
-            report.requests = getattr(self._client, "requests_sent", 0)
+            report.requests = getattr(self._client, "requests_sent", 0)  # None: 0 sent
             report.seconds = time.perf_counter() - self._started
             status = "failed" if report.failed or self._writer.failed else "done"
             try:
@@ -249,7 +273,7 @@ class AccountRun:
                 )
             finally:
                 try:
-                    if self._given_client is None:
+                    if self._given_client is None and self._client is not None:
                         await self._client.aclose()
                 finally:
                     self._frozen.close()

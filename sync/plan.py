@@ -89,6 +89,10 @@ class PlanFilter:
     skus: frozenset[str] = frozenset()  # variant or product SKUs; empty = all
     failed_only: bool = False
     force: bool = False  # resync: push regardless of hashes
+    # Product or variant SKUs named by catalog rows that failed to load. Those products are
+    # missing from the catalog because of a typo, not because they were withdrawn: their
+    # listings stay as they are instead of being delisted as removed.
+    held: frozenset[str] = frozenset()
 
     @property
     def everything(self) -> bool:
@@ -102,6 +106,10 @@ class PlanFilter:
         if self.failed_only:
             return binding is not None and binding.status == BindingStatus.FAILED.value
         return True
+
+    def holds(self, binding: Binding) -> bool:
+        """Is this listing's product held back by a catalog row error?"""
+        return binding.sku in self.held or binding.product_sku in self.held
 
 
 _to_json = Product.__pydantic_serializer__.to_json
@@ -143,7 +151,7 @@ def account_fingerprint(account: Account) -> str:
 
 
 def plan_account(
-    catalog: Catalog,
+    catalog: Catalog | Sequence[Product],
     account: Account,
     connector: Connector,
     bindings: Mapping[str, Binding] | BindingIndex,
@@ -151,18 +159,21 @@ def plan_account(
     *,
     flt: PlanFilter | None = None,
     facts: Sequence[ProductFacts] | None = None,
+    removals: bool = True,
 ) -> AccountPlan:
     """The operations that bring one account in line with the catalog.
 
     `bindings` is the account's state: a `BindingIndex` (narrow columns first, whole rows
     only for what the fast path cannot settle) or plain bindings keyed by SKU. `facts`,
     one per catalog product in order, are shared by the accounts of one run (`plan_all`):
-    they do not depend on the account.
+    they do not depend on the account. `removals` off: the catalog is one chunk of a
+    streamed run, so bindings it lacks are not removed products (`delist_removed` runs once
+    the whole catalog was seen).
     """
     flt = flt or PlanFilter()
     index = bindings if isinstance(bindings, BindingIndex) else BindingIndex.of(bindings)
     fp = account_fingerprint(account)
-    products = catalog.products
+    products = products_of(catalog)
     if flt.skus:
         products = [p for p in products if _touches(p, flt.skus)]
     if facts is None or flt.skus:
@@ -198,15 +209,27 @@ def plan_account(
         rows = index.rows([v.sku for product, _, _ in slow for v in product.variants])
         for product, source, listable in slow:
             _plan_product(plan, product, account, connector, rows, today, flt, source, listable)
-    if present < len(index):
+    if removals and present < len(index):
         # Some bindings have no product in the catalog any more (or, with a SKU filter,
         # were not looked at): delist the live ones the run asks for.
-        in_catalog = {v.sku for product in catalog.products for v in product.variants}
+        in_catalog = {v.sku for product in products_of(catalog) for v in product.variants}
         gone = [sku for sku in sources if sku not in in_catalog]
-        for sku, binding in index.rows(gone).items():
-            if flt.wants(binding.product_sku, sku, binding) and _is_live(binding):
-                plan.operations.append(_delist(account, binding, "removed from the catalog"))
+        delist_removed(plan, index.rows(gone).values(), flt)
     return plan
+
+
+def delist_removed(plan: AccountPlan, gone: Iterable[Binding], flt: PlanFilter) -> None:
+    """Delist the live listings among `gone` (bindings whose SKU the catalog no longer has)
+    that the run asks for, except those held back by a catalog row error."""
+    for binding in gone:
+        wanted = flt.wants(binding.product_sku, binding.sku, binding)
+        if wanted and _is_live(binding) and not flt.holds(binding):
+            plan.operations.append(_delist(plan.account, binding, "removed from the catalog"))
+
+
+def products_of(catalog: Catalog | Sequence[Product]) -> Sequence[Product]:
+    """The products of a catalog, or the products themselves (a streamed chunk)."""
+    return catalog.products if isinstance(catalog, Catalog) else catalog
 
 
 def _touches(product: Product, skus: frozenset[str]) -> bool:
@@ -323,14 +346,14 @@ def plan_listing(
 
 
 def plan_all(
-    catalog: Catalog,
+    catalog: Catalog | Sequence[Product],
     accounts: Iterable[tuple[Account, Connector, Mapping[str, Binding] | BindingIndex]],
     today: date,
     flt: PlanFilter | None = None,
 ) -> list[AccountPlan]:
     """Plans for several accounts, hashing each product (and judging its listability) once."""
     flt = flt or PlanFilter()
-    facts = None if flt.skus else product_facts(catalog.products, today)
+    facts = None if flt.skus else product_facts(products_of(catalog), today)
     return [
         plan_account(
             catalog,
