@@ -4,7 +4,8 @@ Celery tasks call to plan and run a sync."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,23 +13,26 @@ from pathlib import Path
 from connectors.base import Connector
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
-from sync.catalog_io import LoadResult, load_catalog
+from sync.catalog_io import CatalogStream, LoadResult, RowError, load_catalog, open_catalog
 from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError, Settings
 from sync.state.index import BindingIndex
 from sync.state.store import StateStore
+from sync.stream import DEFAULT_CHUNK, plan_stream, stream_sync
 
 
 @dataclass
 class Job:
-    """A run's inputs: settings, the accounts it covers, the loaded catalog, the store."""
+    """A run's inputs: settings, the accounts it covers, the store, and the catalog: loaded
+    whole (`catalog`) or opened for streaming (`stream`)."""
 
     settings: Settings
     accounts: list[Account]
     store: StateStore
     catalog: LoadResult | None = None
+    stream: CatalogStream | None = None
 
     def connectors(self) -> dict[str, Connector]:
         """Connector per marketplace used by these accounts."""
@@ -48,22 +52,39 @@ def open_job(
     *,
     catalog: Path | None = None,
     need_catalog: bool = True,
+    stream: bool = False,
 ) -> Job:
-    """Resolve accounts, open the state store and load the catalog (raises clear errors)."""
+    """Resolve accounts, open the state store and load the catalog, or with `stream` open
+    it for `sync_streamed` (file-level problems are raised here either way)."""
     accounts = select_accounts(settings, account_names)
-    store = StateStore(settings.state_url)
-    job = Job(settings, accounts, store)
-    if need_catalog:
-        path = catalog or settings.catalog
-        if path is None:
-            raise ConfigError("no catalog given (--catalog FILE or `catalog` in the configuration)")
-        job.catalog = load_catalog(path)
+    path = catalog or settings.catalog
+    if need_catalog and path is None:
+        raise ConfigError("no catalog given (--catalog FILE or `catalog` in the configuration)")
+    job = Job(settings, accounts, StateStore(settings.state_url))
+    if need_catalog and path is not None:
+        try:
+            if stream:
+                job.stream = open_catalog(path)
+            else:
+                job.catalog = load_catalog(path)
+        except BaseException:
+            job.store.close()
+            raise
     return job
+
+
+def held_skus(errors: Iterable[RowError], rejected: Iterable[str] = ()) -> frozenset[str]:
+    """SKUs whose listings a run must leave alone because their catalog rows failed to load
+    (see `PlanFilter.held`): every SKU an error names and every rejected product."""
+    return frozenset(e.sku for e in errors if e.sku) | frozenset(rejected)
 
 
 def make_plans(job: Job, today: date, flt: PlanFilter | None = None) -> list[AccountPlan]:
     """Plan every account of the job (hashing each product once)."""
     assert job.catalog is not None
+    flt = dataclasses.replace(
+        flt or PlanFilter(), held=held_skus(job.catalog.errors, job.catalog.rejected)
+    )
     return plan_all(
         job.catalog.catalog,
         [
@@ -96,6 +117,52 @@ async def execute_plans(
         progress=progress,
     )
     # Keep the audit trail within its retention (an indexed DELETE: cheap when nothing is due).
+    await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
+    return reports
+
+
+def plan_streamed(job: Job, today: date, flt: PlanFilter | None = None) -> list[AccountPlan]:
+    """Dry run of `sync_streamed`: the operations of every account, the catalog streamed."""
+    stream = job.stream
+    assert stream is not None
+    return plan_stream(
+        stream,
+        job.accounts,
+        job.store,
+        today,
+        flt=flt,
+        held=lambda: held_skus(stream.errors, stream.rejected),
+    )
+
+
+async def sync_streamed(
+    job: Job,
+    today: date,
+    flt: PlanFilter | None = None,
+    *,
+    kind: str = "sync",
+    trigger: str = "cli",
+    progress: Progress | None = None,
+    on_planned: Progress | None = None,
+    chunk: int = DEFAULT_CHUNK,
+) -> list[RunReport]:
+    """Stream the job's catalog through every account (`sync.stream`), then apply the
+    audit retention. The catalog's row errors are complete (`job.stream.errors`) after."""
+    stream = job.stream
+    assert stream is not None
+    reports = await stream_sync(
+        stream,
+        job.accounts,
+        job.store,
+        today,
+        flt=flt,
+        held=lambda: held_skus(stream.errors, stream.rejected),
+        chunk=chunk,
+        kind=kind,
+        trigger=trigger,
+        progress=progress,
+        on_planned=on_planned,
+    )
     await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
     return reports
 

@@ -55,6 +55,76 @@ class _Chunk:
     facts: list[ProductFacts]
     skus: list[str]  # every variant SKU of the chunk, in order
 
+    @classmethod
+    def of(cls, products: list[Product], today: date) -> _Chunk:
+        skus = [v.sku for p in products for v in p.variants]
+        return cls(products, product_facts(products, today), skus)
+
+
+def _chunk_plan(
+    item: _Chunk, account: Account, index: BindingIndex, today: date, flt: PlanFilter
+) -> AccountPlan:
+    connector = get_connector(account.marketplace)
+    return plan_account(
+        item.products, account, connector, index, today, flt=flt, facts=item.facts, removals=False
+    )
+
+
+def _removals(
+    account: Account, index: BindingIndex, seen: set[str], flt: PlanFilter
+) -> AccountPlan:
+    """Delists of the live listings whose SKU the whole catalog did not have."""
+    plan = AccountPlan(account)
+    gone = [sku for sku in index.sources if sku not in seen]
+    delist_removed(plan, index.rows(gone).values(), flt)
+    return plan
+
+
+def _streaming_index(store: StateStore, account: str) -> BindingIndex:
+    index = BindingIndex.load(store, account)
+    index.keep_rows = False
+    return index
+
+
+def plan_stream(
+    products: Iterable[Product],
+    accounts: Sequence[Account],
+    store: StateStore,
+    today: date,
+    *,
+    flt: PlanFilter | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    held: Callable[[], frozenset[str]] | None = None,
+) -> list[AccountPlan]:
+    """Dry run of `stream_sync`: per account, every operation it would send, planned chunk
+    by chunk the same way. Mapped listings are dropped as each chunk is planned (an
+    operation keeps its kind, SKU, changes and reason), so memory stays flat."""
+    flt = flt or PlanFilter()
+    indexes = {a.name: _streaming_index(store, a.name) for a in accounts}
+    merged = {a.name: AccountPlan(a, fresh_state=indexes[a.name].fresh) for a in accounts}
+    seen: set[str] = set()
+    for batch in chunks(products, chunk):
+        item = _Chunk.of(batch, today)
+        seen.update(item.skus)
+        for account in accounts:
+            _merge(
+                merged[account.name], _chunk_plan(item, account, indexes[account.name], today, flt)
+            )
+    if held is not None:
+        flt = dataclasses.replace(flt, held=flt.held | held())
+    for account in accounts:
+        _merge(merged[account.name], _removals(account, indexes[account.name], seen, flt))
+    return list(merged.values())
+
+
+def _merge(into: AccountPlan, plan: AccountPlan) -> None:
+    for op in plan.operations:
+        op.listing = None  # the payload is what weighs; a dry run shows the rest
+    into.operations += plan.operations
+    into.skips += plan.skips
+    into.noops += plan.noops
+    into.refreshes += plan.refreshes
+
 
 _END = None  # the producer's last message: the catalog was read to its end
 
@@ -99,10 +169,7 @@ async def stream_sync(
 
     def read_chunk() -> _Chunk | None:
         batch = next(batches, None)
-        if batch is None:
-            return None
-        skus = [v.sku for p in batch for v in p.variants]
-        return _Chunk(batch, product_facts(batch, today), skus)
+        return None if batch is None else _Chunk.of(batch, today)
 
     async def produce() -> None:
         try:
@@ -142,27 +209,14 @@ async def stream_sync(
         )
         try:
             async with run:
-                index = await store.call(BindingIndex.load, store, name)
-                index.keep_rows = False
+                index = await store.call(_streaming_index, store, name)
                 while (item := await queues[name].get()) is not _END:
-                    plan = plan_account(
-                        item.products,
-                        account,
-                        connector,
-                        index,
-                        today,
-                        flt=flt,
-                        facts=item.facts,
-                        removals=False,
-                    )
+                    plan = _chunk_plan(item, account, index, today, flt)
                     if on_planned:
                         on_planned(name, len(plan.operations))
                     await run.push(plan)
                 if complete.is_set():
-                    plan = AccountPlan(account)
-                    gone = [sku for sku in index.sources if sku not in seen]
-                    rows = await store.call(index.rows, gone)
-                    delist_removed(plan, rows.values(), held_back or flt)
+                    plan = await store.call(_removals, account, index, seen, held_back or flt)
                     if on_planned:
                         on_planned(name, len(plan.operations))
                     await run.push(plan)

@@ -1,14 +1,14 @@
-"""Read the flat layout (rows from CSV or XLSX) into a catalog, one RowError per problem.
+"""Read one product of the flat layout (rows from CSV or XLSX), one RowError per problem.
 
 A product loads only when every one of its rows is valid: loading part of a product would
-make a sync delist the variants whose rows were wrong.
+make a sync delist the variants whose rows were wrong. flat_stream drives the reader over a
+whole file, in two passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,9 +17,10 @@ from sync.catalog import Catalog, Product
 from sync.catalog_io import cells
 from sync.catalog_io.columns import BY_NAME, REQUIRED, Column, column_for_loc, match_header
 from sync.catalog_io.messages import describe
-from sync.catalog_io.results import CatalogFileError, LoadResult, RowError
+from sync.catalog_io.results import CatalogFileError, RowError
 
 Cells = dict[str, object]  # column name -> cleaned, non-blank cell value
+Row = tuple[int, Sequence[object]]  # (row number as the user sees it, cell values)
 
 
 @dataclass
@@ -28,18 +29,26 @@ class Table:
 
     file: str
     header_row: int
-    header: list[object]
-    rows: list[tuple[int, list[object]]]  # (row number as the user sees it, cell values)
+    header: Sequence[object]
+    # Iterable more than once: a list (XLSX) or the file read again each time (csv_io.CsvRows).
+    rows: Iterable[Row]
 
 
 @dataclass
-class _Product:
+class ProductRows:
+    """The rows of one product SKU and what reading them found."""
+
     sku: str
     rows: list[tuple[int, Cells]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     bad_columns: set[tuple[int | None, str]] = field(default_factory=set)
     sources: dict[str, int] = field(default_factory=dict)  # product column -> row it came from
     variant_rows: list[int] = field(default_factory=list)  # row of each entry in "variants"
+
+
+def sku_text(raw: object) -> str:
+    """A cleaned SKU cell as the text rows are grouped and compared by ("" when blank)."""
+    return cells.text(raw) if raw is not None else ""
 
 
 def _shown(value: object) -> str:
@@ -53,24 +62,44 @@ def _set(target: dict[str, Any], path: tuple[str, ...], value: object) -> None:
     target[path[-1]] = value
 
 
-class _Reader:
+class FlatReader:
+    """Reads rows of one sheet into products: the header's meaning, cells, build, validate.
+
+    `errors` collects problems that belong to no product (header, rows without a product
+    SKU) and, through `finish`, those of every product read; `rejected` the SKUs of the
+    products that did not load.
+    """
+
     def __init__(self, table: Table) -> None:
         self.table = table
         self.file = table.file
         self.errors: list[RowError] = []
+        self.rejected: list[str] = []
         self.columns: dict[int, Column] = {}
         self.written: dict[str, str] = {}  # column name -> header as written in the file
-        self._map_header()
+        self.unlabeled: list[int] = []  # positions of blank header cells
+        try:
+            self._map_header()
+        except CatalogFileError:
+            # A damaged file is reported as such before its header (as when the whole file
+            # was decoded first): reading the rows raises that error if there is one.
+            for _ in table.rows:
+                pass
+            raise
+        self.sku_index = self._index_of("product_sku")
+        self.variant_sku_index = self._index_of("variant_sku")
 
     def header_of(self, column: Column) -> str:
         return self.written.get(column.name, column.name)
 
+    def _index_of(self, name: str) -> int:
+        return next(index for index, column in self.columns.items() if column.name == name)
+
     def _map_header(self) -> None:
-        unlabeled: list[int] = []
         for index, raw in enumerate(self.table.header):
             value = cells.clean(raw)
             if value is None:
-                unlabeled.append(index)
+                self.unlabeled.append(index)
                 continue
             header = cells.text(value)
             column = match_header(header)
@@ -98,25 +127,41 @@ class _Reader:
         if missing:
             names = ", ".join(f"{c.name} ({c.aliases[0]})" for c in missing)
             raise CatalogFileError(self.file, f"missing required column(s): {names}")
-        width = len(self.table.header)
-        for index in [
-            *unlabeled,
-            *range(width, max((len(r) for _, r in self.table.rows), default=0)),
-        ]:
-            if any(
-                index < len(r) and cells.clean(r[index]) is not None for _, r in self.table.rows
-            ):
-                self.errors.append(
-                    RowError(
-                        self.file,
-                        self.table.header_row,
-                        f"column {index + 1}",
-                        None,
-                        "has values but no header",
-                    )
-                )
 
-    def _cells(self, values: list[object]) -> Cells:
+    def cell(self, values: Sequence[object], index: int) -> object:
+        """One cleaned cell of a row; None when blank or beyond the row's end."""
+        return cells.clean(values[index]) if index < len(values) else None
+
+    def find_headerless(self, values: Sequence[object], found: set[int]) -> None:
+        """Add to `found` the positions where this row has a value but the header none."""
+        width = len(self.table.header)
+        if not self.unlabeled and len(values) <= width:
+            return  # the usual row: every cell under a header
+        for index in (*self.unlabeled, *range(width, len(values))):
+            if index not in found and self.cell(values, index) is not None:
+                found.add(index)
+
+    def report_headerless(self, found: set[int]) -> None:
+        """One error per column that has values somewhere but no header, left to right."""
+        for index in sorted(found):
+            self.errors.append(
+                RowError(
+                    self.file,
+                    self.table.header_row,
+                    f"column {index + 1}",
+                    None,
+                    "has values but no header",
+                )
+            )
+
+    def report_missing_sku(self, row: int) -> None:
+        """A row without a product SKU belongs to no product; it is reported, not read."""
+        message = "required value is missing (rows are grouped by product SKU)"
+        column = self.header_of(BY_NAME["product_sku"])
+        self.errors.append(RowError(self.file, row, column, None, message))
+
+    def cells_of(self, values: Sequence[object]) -> Cells:
+        """The row's non-blank cells of known, not ignored columns, by column name."""
         row: Cells = {}
         for index, column in self.columns.items():
             if index < len(values) and column.level != "ignored":
@@ -125,25 +170,9 @@ class _Reader:
                     row[column.name] = value
         return row
 
-    def group(self) -> list[_Product]:
-        products: dict[str, _Product] = {}
-        sku_column = BY_NAME["product_sku"]
-        for number, values in self.table.rows:
-            row = self._cells(values)
-            raw = row.get("product_sku")
-            sku = cells.text(raw) if raw is not None else ""
-            if not sku:
-                message = "required value is missing (rows are grouped by product SKU)"
-                self.errors.append(
-                    RowError(self.file, number, self.header_of(sku_column), None, message)
-                )
-                continue
-            products.setdefault(sku, _Product(sku)).rows.append((number, row))
-        return list(products.values())
-
     def error(
         self,
-        product: _Product,
+        product: ProductRows,
         row: int | None,
         column: Column | None,
         sku: str | None,
@@ -160,7 +189,7 @@ class _Reader:
             product.bad_columns.add((key, column.name))
 
     def convert(
-        self, product: _Product, row: int, column: Column, raw: object, sku: str | None
+        self, product: ProductRows, row: int, column: Column, raw: object, sku: str | None
     ) -> tuple[bool, object]:
         try:
             return True, column.convert(raw)
@@ -170,7 +199,7 @@ class _Reader:
             self.error(product, row, column, sku, f"cannot read {_shown(raw)} ({exc})")
         return False, None
 
-    def build(self, product: _Product, skip_rows: set[int]) -> dict[str, Any]:
+    def build(self, product: ProductRows, skip_rows: set[int]) -> dict[str, Any]:
         """The Product dict: product-level values from the first row that fills them."""
         data: dict[str, Any] = {"ocop": {}, "producer": {}, "address": {}, "variants": []}
         for column in self.columns.values():
@@ -215,7 +244,7 @@ class _Reader:
                 product.variant_rows.append(number)
         return data
 
-    def validate(self, product: _Product, data: dict[str, Any]) -> Product | None:
+    def validate(self, product: ProductRows, data: dict[str, Any]) -> Product | None:
         first_row = product.rows[0][0]
         variant_rows = product.variant_rows
         try:
@@ -242,84 +271,30 @@ class _Reader:
             return None
         return None if product.errors else model
 
-
-def _duplicates(reader: _Reader, products: list[_Product]) -> dict[str, set[int]]:
-    """Report SKUs used twice (naming every row involved); return rows to skip per product."""
-    variant_column, product_column = BY_NAME["variant_sku"], BY_NAME["product_sku"]
-    used: dict[str, list[tuple[_Product, int]]] = {}
-    for product in products:
-        for number, row in product.rows:
-            if "variant_sku" in row:
-                used.setdefault(cells.text(row["variant_sku"]), []).append((product, number))
-    owners = {product.sku: product for product in products}
-    skip: dict[str, set[int]] = {}
-    for sku, places in used.items():
-        if len(places) > 1:
-            rows = " and ".join(str(number) for _, number in places)
-            for product, number in places:
-                reader.error(
-                    product,
-                    number,
-                    variant_column,
-                    sku,
-                    f"duplicate variant SKU {sku!r} (rows {rows})",
-                )
-            for product, number in places[1:]:
-                if product is places[0][0]:
-                    skip.setdefault(product.sku, set()).add(number)
-        other = owners.get(sku)
-        for product, number in places:
-            if other is not None and other is not product:
-                there = other.rows[0][0]
-                reader.error(
-                    product,
-                    number,
-                    variant_column,
-                    sku,
-                    f"variant SKU {sku!r} is also the SKU of the product on row {there}",
-                )
-                reader.error(
-                    other,
-                    there,
-                    product_column,
-                    sku,
-                    f"product SKU {sku!r} is also a variant SKU on row {number}",
-                )
-    return skip
+    def finish(self, product: ProductRows, skip_rows: set[int]) -> Product | None:
+        """Build and validate a product whose rows are all read; its errors join `errors`."""
+        data = self.build(product, skip_rows)
+        model = self.validate(product, data)
+        self.errors.extend(product.errors)
+        if model is None:
+            self.rejected.append(product.sku)
+        return model
 
 
-def read_table(table: Table, source: Path) -> LoadResult:
-    """Turn a parsed sheet into a LoadResult (CatalogFileError if the header is unusable)."""
-    reader = _Reader(table)
-    products = reader.group()
-    skip = _duplicates(reader, products)
-    good: list[Product] = []
-    for product in products:
-        data = reader.build(product, skip.get(product.sku, set()))
-        model = reader.validate(product, data)
-        reader.errors.extend(product.errors)
-        if model is not None:
-            good.append(model)
-    catalog = catalog_of(
-        good, lambda message: reader.errors.append(RowError(reader.file, None, None, None, message))
-    )
-    errors = sorted(reader.errors, key=lambda e: e.row or 0)
-    return LoadResult(source=source, catalog=catalog, errors=errors, rows=len(table.rows))
-
-
-def catalog_of(products: list[Product], report: Callable[[str], None]) -> Catalog:
-    """The catalog of valid products; a catalog-wide conflict drops the products involved."""
+def catalog_of(products: list[Product], report: Callable[[Product, str], None]) -> Catalog:
+    """The catalog of valid products; a product in a catalog-wide conflict is reported
+    (with the reason) and dropped."""
     try:
         return Catalog(products=products)
     except ValidationError:
         pass
-    # Only reachable if a catalog rule is not pre-checked above; keep what can be kept.
+    # Only reachable if a reader did not pre-check a catalog rule; keep what can be kept.
     kept: list[Product] = []
     for product in products:
         try:
             Catalog(products=[*kept, product])
         except ValidationError as exc:
-            report(f"product {product.sku}: {describe(exc.errors(include_url=False)[0])}")
+            report(product, describe(exc.errors(include_url=False)[0]))
             continue
         kept.append(product)
     return Catalog(products=kept)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sync.catalog import Catalog
 from sync.catalog_io.csv_io import csv_bytes, read_csv
-from sync.catalog_io.flat_read import read_table
+from sync.catalog_io.flat_stream import open_table
 from sync.catalog_io.json_io import json_bytes, read_json
 from sync.catalog_io.results import CatalogFileError, LoadResult
+from sync.catalog_io.stream import CatalogStream, file_errors_only
 from sync.catalog_io.xlsx_io import read_xlsx, xlsx_bytes
 
 FORMATS = ("json", "csv", "xlsx")
@@ -27,24 +28,35 @@ def format_of(path: Path, fmt: str | None = None) -> str:
     return name
 
 
-def load_catalog(path: Path | str) -> LoadResult:
-    """Load a catalog file (.json/.csv/.xlsx); only CatalogFileError is ever raised."""
+def _read_bytes(source: Path, file: str) -> bytes:
+    try:
+        return source.read_bytes()
+    except OSError as exc:
+        raise CatalogFileError(file, f"cannot read: {exc.strerror or exc}") from None
+
+
+def open_catalog(path: Path | str) -> CatalogStream:
+    """Open a catalog file (.json/.csv/.xlsx) for streaming its valid products.
+
+    Raises CatalogFileError (only) for file-level problems, all of them before the first
+    product: a CSV file is read through once here, and again as the stream is iterated.
+    """
     source = Path(path)
     file = str(path)
     fmt = format_of(source)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise CatalogFileError(file, f"cannot read: {exc.strerror or exc}") from None
-    try:
+    with file_errors_only(file):
         if fmt == "json":
-            return read_json(data, file, source)
-        table = read_csv(data, file) if fmt == "csv" else read_xlsx(data, file)
-        return read_table(table, source)
-    except CatalogFileError:
-        raise
-    except Exception as exc:  # last line of defence: callers handle exactly one exception type
-        raise CatalogFileError(file, f"cannot load ({type(exc).__name__}: {exc})") from exc
+            return read_json(_read_bytes(source, file), file, source)
+        # CSV is read from disk as it goes; openpyxl needs the whole XLSX package.
+        table = (
+            read_csv(source, file) if fmt == "csv" else read_xlsx(_read_bytes(source, file), file)
+        )
+        return open_table(table, source)
+
+
+def load_catalog(path: Path | str) -> LoadResult:
+    """Load a catalog file (.json/.csv/.xlsx); only CatalogFileError is ever raised."""
+    return open_catalog(path).load()
 
 
 def export_catalog(catalog: Catalog, path: Path | str, fmt: str | None = None) -> None:

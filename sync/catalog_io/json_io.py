@@ -1,4 +1,8 @@
-"""JSON catalogs: the model's own shape, {"products": [...]}, validated product by product."""
+"""JSON catalogs: the model's own shape, {"products": [...]}, validated product by product.
+
+A JSON catalog is not streamed: it is parsed and validated whole when opened, and its
+CatalogStream hands out the products already validated.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from sync.catalog import Catalog, Product
-from sync.catalog_io.flat_read import catalog_of
 from sync.catalog_io.messages import describe
-from sync.catalog_io.results import CatalogFileError, LoadResult, RowError
+from sync.catalog_io.results import CatalogFileError, RowError
+from sync.catalog_io.stream import CatalogStream
 from sync.text import nfc_deep
 
 
@@ -40,8 +44,8 @@ def _sku(item: object) -> str | None:
     return sku if isinstance(sku, str) else None
 
 
-def read_json(data: bytes, file: str, source: Path) -> LoadResult:
-    """Load a JSON catalog: each invalid product becomes RowErrors, valid ones still load."""
+def read_json(data: bytes, file: str, source: Path) -> CatalogStream:
+    """Read a JSON catalog: each invalid product becomes RowErrors, valid ones still load."""
     document = nfc_deep(_parse(data, file))
     items: list[Any] = document["products"]
     errors = [
@@ -50,9 +54,11 @@ def read_json(data: bytes, file: str, source: Path) -> LoadResult:
         if key != "products"
     ]
     loaded: list[tuple[int, Product]] = []
+    rejected: list[str] = []  # SKUs of the products left out, where the item names one
     for row, item in enumerate(items, start=1):
         try:
             loaded.append((row, Product.model_validate(item)))
+            continue
         except ValidationError as exc:
             errors.extend(
                 RowError(file, row, ".".join(map(str, e["loc"])) or None, _sku(item), describe(e))
@@ -60,13 +66,19 @@ def read_json(data: bytes, file: str, source: Path) -> LoadResult:
             )
         except Exception as exc:  # defensive: no model surprise may escape load_catalog
             errors.append(RowError(file, row, None, _sku(item), f"cannot validate: {exc}"))
+        if (sku := _sku(item)) is not None:
+            rejected.append(sku)
     bad = _duplicate_rows(loaded, file, errors)
-    good = [product for row, product in loaded if row not in bad]
-    catalog = catalog_of(
-        good, lambda message: errors.append(RowError(file, None, None, None, message))
+    rejected.extend(product.sku for row, product in loaded if row in bad)
+    good = [(row, product) for row, product in loaded if row not in bad]
+    return CatalogStream(
+        source=source,
+        file=file,
+        rows=len(items),
+        errors=errors,
+        rejected=list(dict.fromkeys(rejected)),  # two bad products may share a SKU
+        products=iter(good),
     )
-    errors.sort(key=lambda e: e.row or 0)
-    return LoadResult(source=source, catalog=catalog, errors=errors, rows=len(items))
 
 
 def _duplicate_rows(

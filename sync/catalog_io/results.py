@@ -48,6 +48,9 @@ class LoadResult:
     catalog: Catalog
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0  # data rows read (CSV/XLSX, blank rows excluded) or products (JSON)
+    # SKUs of the products left out (a row error, or a SKU another product uses), so that a
+    # sync can hold their listings: a variant cell's error names only the variant SKU.
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sync.catalog_io import CatalogFileError, LoadResult
+from sync.catalog_io import CatalogFileError, RowError
 from sync.cli.app import Exit, console, err_console
 from sync.executor import RunReport
 from sync.settings import ConfigError, Settings, load_settings
@@ -56,18 +56,17 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def warn_row_errors(result: LoadResult, limit: int = 20) -> None:
+def warn_row_errors(errors: Sequence[RowError], limit: int = 20) -> None:
     """Catalog rows that did not load: printed to stderr, the good rows still go through."""
-    if not result.errors:
-        return
-    for error in result.errors[:limit]:
+    for error in sorted(errors, key=lambda e: e.row or 0)[:limit]:
         err_console.print(f"[yellow]skipped row[/yellow] {error}")
-    if len(result.errors) > limit:
-        err_console.print(f"[yellow]… and {len(result.errors) - limit} more row errors[/yellow]")
+    if len(errors) > limit:
+        err_console.print(f"[yellow]… and {len(errors) - limit} more row errors[/yellow]")
 
 
-def progress_bar(total: int, enabled: bool) -> Progress:
-    """A progress bar on stderr for runs with work to do (hidden when not a terminal)."""
+def progress_bar(total: int | None, enabled: bool) -> Progress:
+    """A progress bar on stderr for runs with work to do (hidden when not a terminal);
+    `total` None: not known yet (a streamed run raises it as chunks are planned)."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

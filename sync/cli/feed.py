@@ -100,7 +100,7 @@ def export_feed(
         if source is None:
             raise ConfigError("no catalog: pass --catalog or set `catalog` in the configuration")
         loaded = load_catalog(source)
-    warn_row_errors(loaded)
+    warn_row_errors(loaded.errors)
     selection = select_listings(loaded.catalog, connector, chosen, date.today())
     _report(selection)
     try:

@@ -28,7 +28,15 @@ from sync.cli.common import (
 from sync.cli.workers import Via, ViaOpt, WaitOpt, run_via_celery
 from sync.executor import RunReport
 from sync.plan import PUSH_KINDS, AccountPlan, PlanFilter
-from sync.runner import Job, execute_plans, make_plans, open_job, reconcile_accounts
+from sync.runner import (
+    Job,
+    execute_plans,
+    make_plans,
+    open_job,
+    plan_streamed,
+    reconcile_accounts,
+    sync_streamed,
+)
 
 SkusOpt = typer.Option([], "--sku", help="Only this variant or product SKU (repeatable).")
 
@@ -56,10 +64,12 @@ def plan(
 ) -> None:
     """Show what a sync would do, per account. Sends nothing, writes nothing."""
     with user_errors():
-        job = open_job(settings_from(config, state_url), account, catalog=catalog)
-        assert job.catalog is not None
-        warn_row_errors(job.catalog)
-        plans = make_plans(job, date.today())
+        job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
+        assert job.stream is not None
+        try:
+            plans = plan_streamed(job, date.today())
+        finally:
+            warn_row_errors(job.stream.errors)
     if as_json:
         print_json(
             [
@@ -100,6 +110,36 @@ def run_and_report(job: Job, plans: list[AccountPlan], kind: str, as_json: bool)
     finish(reports, kind, as_json)
 
 
+def stream_and_report(job: Job, flt: PlanFilter, kind: str, as_json: bool) -> None:
+    """Stream the catalog through every account (`sync.stream`) with a progress bar whose
+    total grows as chunks are planned; print row errors, the outcome; exit 0 or 3."""
+    assert job.stream is not None
+    with progress_bar(None, enabled=not as_json) as bar:
+        task = bar.add_task(kind, total=None)
+        planned = 0
+
+        def more(_account: str, count: int) -> None:
+            nonlocal planned
+            planned += count
+            bar.update(task, total=planned)
+
+        with user_errors():  # a catalog file that fails half-way: exit 2, runs closed
+            try:
+                reports = asyncio.run(
+                    sync_streamed(
+                        job,
+                        date.today(),
+                        flt,
+                        kind=kind,
+                        progress=lambda _a, n: bar.advance(task, n),
+                        on_planned=more,
+                    )
+                )
+            finally:
+                warn_row_errors(job.stream.errors)
+    finish(reports, kind, as_json)
+
+
 def finish(reports: list[RunReport], kind: str, as_json: bool) -> None:
     """Print run reports and exit with 3 when any listing failed."""
     if as_json:
@@ -127,11 +167,8 @@ def sync(
         _celery_run(account, "sync", config, state_url, catalog, wait, as_json, {"skus": sku})
         return
     with user_errors():
-        job = open_job(settings_from(config, state_url), account, catalog=catalog)
-        assert job.catalog is not None
-        warn_row_errors(job.catalog)
-        plans = make_plans(job, date.today(), PlanFilter(skus=frozenset(sku)))
-    run_and_report(job, plans, "sync", as_json)
+        job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
+    stream_and_report(job, PlanFilter(skus=frozenset(sku)), "sync", as_json)
 
 
 @app.command()
@@ -155,12 +192,9 @@ def resync(
         _celery_run([account], "resync", config, state_url, catalog, wait, as_json, flags)
         return
     with user_errors():
-        job = open_job(settings_from(config, state_url), [account], catalog=catalog)
-        assert job.catalog is not None
-        warn_row_errors(job.catalog)
-        flt = PlanFilter(skus=frozenset(sku), failed_only=failed, force=True)
-        plans = make_plans(job, date.today(), flt)
-    run_and_report(job, plans, "resync", as_json)
+        job = open_job(settings_from(config, state_url), [account], catalog=catalog, stream=True)
+    flt = PlanFilter(skus=frozenset(sku), failed_only=failed, force=True)
+    stream_and_report(job, flt, "resync", as_json)
 
 
 def _celery_run(

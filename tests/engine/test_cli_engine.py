@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -151,3 +152,43 @@ def test_demo_lists_the_sample_everywhere_then_pushes_only_the_changes(tmp_path:
         assert sum(pushed.values()) <= 3 + 3 + 3  # 3 price, 3 stock, the expired one's variants
         assert 0 < account["requests"] <= 12
     assert all(s["duplicates"] == 0 for s in figures["sandboxes"].values())
+
+
+def test_a_bad_row_is_reported_and_holds_its_product_while_the_rest_syncs(
+    config_path: Path, settings: Settings, sandboxes: dict[str, SandboxServer], tmp_path: Path
+) -> None:
+    from tests.engine.conftest import small_catalog
+
+    csv_path = tmp_path / "catalog.csv"
+    export_catalog(small_catalog(), csv_path)
+    first = ocop("sync", "--config", str(config_path), "--catalog", str(csv_path), "--json")
+    assert first.returncode == 0, first.stderr
+
+    with csv_path.open(newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    price, variant = header.index("price"), header.index("variant_sku")
+    bad_row = next(n for n, r in enumerate(rows, start=1) if r[variant] == "BK-E2-100G")
+    rows[bad_row - 1][price] = "giá liên hệ"  # not a price: the whole of BK-E2 is held
+    for r in rows[1:]:
+        if r[variant] == "BK-E1-100G":
+            r[price] = str(int(r[price]) + 5000)  # a real change, pushed all the same
+    with csv_path.open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f).writerows(rows)
+
+    second = ocop("sync", "--config", str(config_path), "--catalog", str(csv_path), "--json")
+    assert second.returncode == 0, second.stderr
+    assert "Traceback" not in second.stderr
+    assert f"{csv_path}:{bad_row}:price:" in second.stderr  # file, row, column, reason
+    assert "BK-E2-100G" in second.stderr
+    runs = {r["account"]: r for r in json.loads(second.stdout)}
+    store = StateStore(settings.state_url)
+    try:
+        for account in settings.accounts:
+            assert runs[account.name]["done"] == {"price": 1}, runs[account.name]
+            bindings = store.bindings(account.name)
+            assert bindings["BK-E2-100G"].status == bindings["BK-E2-500G"].status == "listed"
+            active = seller_stats(sandboxes[account.marketplace], account.name)["active"]
+            assert active == 10  # nothing was delisted
+    finally:
+        store.close()
