@@ -51,7 +51,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="per account (default 8)")
     parser.add_argument("--rate", type=float, default=50.0, help="R for the rate-limit figure")
     parser.add_argument("--rate-seconds", type=float, default=8.0)
-    parser.add_argument("--chunk", type=int, default=1000, help="products per full-sync chunk")
     parser.add_argument("--workdir", type=Path, help="keep state and logs here")
     parser.add_argument(
         "--seeded-state",
@@ -105,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=args.concurrency,
         rate=args.rate,
         rate_seconds=args.rate_seconds,
-        chunk=args.chunk,
         figures=tuple(args.only),
         seeded_state=args.seeded_state,
     )
@@ -129,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         "seed": options.seed,
         "concurrency": options.concurrency,
         "rate_limit": options.rate,
-        "chunk": options.chunk,
         "figures": list(options.figures),
         "seeded_state": options.seeded_state,
         "total_seconds": round(elapsed, 1),

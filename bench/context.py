@@ -17,6 +17,8 @@ from typing import Any
 from bench.accounts import bench_accounts
 from bench.sandbox_proc import SandboxProcess
 from sync.catalog import Catalog
+from sync.catalog_io import export_catalog
+from sync.demo import write_config
 from sync.settings import Account
 from sync.state.store import StateStore
 from sync.synthetic import synthetic_catalog
@@ -34,7 +36,6 @@ class BenchOptions:
     concurrency: int = 8
     rate: float = 50.0  # req/s per account for the rate-limit figure
     rate_seconds: float = 8.0  # how long the rate-limited run should last
-    chunk: int = 1000  # products per chunk of the streamed full sync
     seeded_state: bool = False  # write the full sync's state without HTTP (no-op figure only)
     figures: tuple[str, ...] = ()
     redis: str = "redis://127.0.0.1:6379"
@@ -104,23 +105,25 @@ class Bench:
             self._full_sync = seed_state(self)
         if self._full_sync is None:
             out = self.workdir / "full_sync.json"
+            started = time.perf_counter()
+            catalog_path = self.workdir / "catalog.csv"
+            export_catalog(self.catalog, catalog_path)
+            self.timings["catalog_export_s"] = time.perf_counter() - started
+            config = self.workdir / "ocop-sync.toml"
+            write_config(config, catalog_path, self.state_url, self.accounts())
             command = [
                 sys.executable,
                 "-m",
                 "bench.full_sync",
-                f"--size={self.options.size}",
-                f"--seed={self.options.seed}",
-                f"--port={self.sandbox.port}",
-                f"--prefix={MAIN_PREFIX}",
-                f"--state={self.state_url}",
-                f"--concurrency={self.options.concurrency}",
-                f"--chunk={self.options.chunk}",
+                f"--config={config}",
+                f"--timeout={FULL_SYNC_TIMEOUT}",
                 f"--out={out}",
             ]
             before = self.sandbox.all_stats()
             subprocess.run(command, check=True, timeout=FULL_SYNC_TIMEOUT)
             after = self.sandbox.all_stats()
             result: dict[str, Any] = json.loads(out.read_text())
+            result["catalog_mb"] = catalog_path.stat().st_size / 2**20
             result["sandbox_requests"] = {
                 m: after[m]["requests"] - before[m]["requests"] for m in after
             }

@@ -1,82 +1,62 @@
-"""Full sync from scratch in a process of its own, through the engine's streamed sync
-(`sync.stream.stream_sync`, what `ocop-sync sync` runs), products from the generator.
+"""Full sync from scratch as an operator runs it: `ocop-sync sync --config F --json` on the
+bench's catalog written as CSV, in a child process of this small wrapper.
 
-Why a process of its own: its peak RSS is then the sync's alone (not the bench's catalog
-copy, nor the sandboxes').
+Why a wrapper: the figure is the peak RSS of the `ocop-sync` process alone (reading the
+CSV, validating, planning, pushing, recording), not the bench's own catalog copy nor the
+sandboxes'. This process starts no other child, so once the CLI has exited its peak is
+`getrusage(RUSAGE_CHILDREN).ru_maxrss`.
 
-    python -m bench.full_sync --size 10000 --port P --prefix bench --state URL --out F
+    python -m bench.full_sync --config ocop-sync.toml --out full_sync.json
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import resource
+import subprocess
+import sys
 import time
-from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from bench.accounts import bench_accounts
-from bench.sandbox_proc import HOST
-from connectors.registry import REGISTRY
-from sync.catalog import Product
-from sync.settings import Account
-from sync.state.store import StateStore
-from sync.stream import DEFAULT_CHUNK, stream_sync
-from sync.synthetic import iter_synthetic_products
+CLI = str(Path(sys.executable).parent / "ocop-sync")
 
 
-async def full_sync(
-    products: Iterable[Product], accounts: list[Account], store: StateStore, chunk: int
-) -> dict[str, Any]:
-    """The engine's streamed sync (what `ocop-sync sync` runs), with the bench's totals."""
+def run_cli_sync(config: Path, timeout: float) -> dict[str, Any]:
+    """Run the CLI sync once; its wall time, peak RSS, exit code and per-account reports."""
     started = time.perf_counter()
-    reports = await stream_sync(
-        products, accounts, store, date.today(), chunk=chunk, trigger="bench"
+    proc = subprocess.run(
+        [CLI, "sync", "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
+    if proc.returncode not in (0, 3):
+        raise RuntimeError(f"ocop-sync sync exited {proc.returncode}: {proc.stderr[-2000:]}")
+    reports = json.loads(proc.stdout)
     return {
-        "seconds": time.perf_counter() - started,
-        "listings_per_account": max(sum(r.planned.values()) for r in reports),
-        "done": sum(sum(r.done.values()) for r in reports),
-        "failed": sum(r.failed for r in reports),
-        "requests": sum(r.requests for r in reports),
-        "chunk": chunk,
+        "seconds": seconds,
+        "peak_rss_mb": peak_kib / 1024,
+        "exit_code": proc.returncode,
+        "listings_per_account": max(sum(r["planned"].values()) for r in reports),
+        "done": sum(sum(r["done"].values()) for r in reports),
+        "failed": sum(r["failed"] for r in reports),
+        "requests": sum(r["requests"] for r in reports),
+        "row_errors": proc.stderr.count("skipped row"),
     }
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the streamed full sync and write its figures (peak RSS included) as JSON."""
+    """Run the CLI full sync and write its figures (peak RSS included) as JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.full_sync")
-    parser.add_argument("--size", type=int, required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--prefix", default="bench")
-    parser.add_argument("--state", required=True)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK)
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=3 * 3600.0)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    urls = {
-        name: f"http://{HOST}:{args.port + offset}" for offset, name in enumerate(sorted(REGISTRY))
-    }
-    accounts = bench_accounts(urls, args.prefix, concurrency=args.concurrency)
-    store = StateStore(args.state)
-    baseline = psutil.Process().memory_info().rss / 2**20
-    products = iter_synthetic_products(args.size, args.seed)
-    result = asyncio.run(full_sync(products, accounts, store, args.chunk))
-    store.close()
-    result.update(baseline_rss_mb=baseline, peak_rss_mb=peak_rss_mb())
-    args.out.write_text(json.dumps(result, indent=2))
+    args.out.write_text(json.dumps(run_cli_sync(args.config, args.timeout), indent=2))
 
 
 if __name__ == "__main__":

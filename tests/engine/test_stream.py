@@ -18,7 +18,7 @@ from sync.plan import PlanFilter
 from sync.settings import Settings
 from sync.state.models import RunRecord
 from sync.state.store import StateStore
-from sync.stream import stream_sync
+from sync.stream import plan_stream, stream_sync
 from tests.conftest import seller_listings, seller_stats
 from tests.engine.conftest import small_catalog
 from tests.engine.helpers import TODAY, by_account, run_pass
@@ -208,3 +208,31 @@ def test_price_changes_spread_over_chunks_still_go_out_in_one_batch(
             assert report.requests == 5
         else:  # one batch for the five chunks (Voso logs in first)
             assert report.requests <= 2, report.as_dict()
+
+
+def test_the_streamed_dry_run_plans_what_the_stream_then_does(
+    settings: Settings, sandboxes: dict[str, SandboxServer]
+) -> None:
+    stream(settings, small_catalog().products)
+    changed = [p for p in small_catalog().products if p.sku not in ("BK-E1", "BK-E2")]
+    changed[0].variants[0].price += 5000  # BK-E3
+    store = StateStore(settings.state_url)
+    try:
+        plans = plan_stream(
+            changed, settings.accounts, store, TODAY, chunk=2, held=lambda: frozenset({"BK-E2"})
+        )
+    finally:
+        store.close()
+    for plan in plans:
+        kinds = sorted((op.kind.value, op.sku) for op in plan.operations)
+        assert kinds == [
+            ("delist", "BK-E1-100G"),
+            ("delist", "BK-E1-500G"),
+            ("price", "BK-E3-100G"),
+        ]
+        assert all(op.listing is None for op in plan.operations)  # payloads dropped
+        assert plan.noops == LISTABLE_VARIANTS - 2 - 2 - 1  # BK-E2 held, BK-E1 gone, E3 price
+    reports = by_account(stream(settings, changed, held=frozenset({"BK-E2"})))
+    for plan in plans:
+        done = reports[plan.account.name].done
+        assert dict(done) == {"delist": 2, "price": 1}
