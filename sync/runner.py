@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +13,7 @@ from pathlib import Path
 from connectors.base import Connector
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
-from sync.catalog_io import CatalogStream, LoadResult, RowError, load_catalog, open_catalog
+from sync.catalog_io import CatalogStream, LoadResult, held_skus, load_catalog, open_catalog
 from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
@@ -71,12 +71,6 @@ def open_job(
             job.store.close()
             raise
     return job
-
-
-def held_skus(errors: Iterable[RowError], rejected: Iterable[str] = ()) -> frozenset[str]:
-    """SKUs whose listings a run must leave alone because their catalog rows failed to load
-    (see `PlanFilter.held`): every SKU an error names and every rejected product."""
-    return frozenset(e.sku for e in errors if e.sku) | frozenset(rejected)
 
 
 def make_plans(job: Job, today: date, flt: PlanFilter | None = None) -> list[AccountPlan]:

@@ -29,7 +29,7 @@ from connectors.base import MarketplaceClient
 from connectors.http import RetryPolicy
 from connectors.registry import get_connector
 from sync.catalog import Catalog, Product
-from sync.catalog_io import load_catalog
+from sync.catalog_io import held_skus, load_catalog
 from sync.settings import Account, ConfigError, Settings, load_settings
 from sync.state.store import StateStore
 from workers.ratelimit import RedisRateLimiter
@@ -74,6 +74,8 @@ class CatalogIndex:
 
     catalog: Catalog
     by_variant: dict[str, Product]
+    # SKUs of rows that failed to load: their listings are held, not delisted as removed.
+    held: frozenset[str] = frozenset()
 
     def subset(self, skus: set[str]) -> Catalog:
         """A catalog of the products owning `skus` (no re-validation: they were valid)."""
@@ -148,9 +150,11 @@ class WorkerContext:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._catalogs.get(str(path))
         if cached is None or cached[0] != stamp:
-            catalog = load_catalog(Path(path)).catalog
+            loaded = load_catalog(Path(path))
+            catalog = loaded.catalog
             index = {v.sku: p for p in catalog.products for v in p.variants}
-            cached = (stamp, CatalogIndex(catalog, index))
+            held = held_skus(loaded.errors, loaded.rejected)
+            cached = (stamp, CatalogIndex(catalog, index, held))
             self._catalogs[str(path)] = cached
         return cached[1]
 

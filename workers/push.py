@@ -66,7 +66,7 @@ def replan(ctx: WorkerContext, account: Account, run: RunInfo, skus: list[str]) 
     wanted = set(skus)
     bindings = ctx.store.bindings(account.name, skus=wanted)
     connector = get_connector(account.marketplace)
-    flt = PlanFilter(skus=frozenset(wanted), force=run.force)
+    flt = PlanFilter(skus=frozenset(wanted), force=run.force, held=index.held)
     return plan_account(index.subset(wanted), account, connector, bindings, date.today(), flt=flt)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import random
@@ -128,6 +129,7 @@ def _plan_and_send(
     index = ctx.catalog(path or None)
     connector = get_connector(account.marketplace)
     bindings = BindingIndex.load(ctx.store, account.name)
+    flt = dataclasses.replace(flt, held=flt.held | index.held)
     plan = plan_account(index.catalog, account, connector, bindings, date.today(), flt=flt)
     requests = ctx.run(_adopt_remote(ctx, account, plan))
     skips = [(op.sku, op.product_sku, op.reason or "") for op in plan.skips]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,3 +67,9 @@ class CatalogFileError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+def held_skus(errors: Iterable[RowError], rejected: Iterable[str] = ()) -> frozenset[str]:
+    """SKUs whose listings a sync must leave alone because their catalog rows failed to load
+    (see `sync.plan.PlanFilter.held`): every SKU an error names and every rejected product."""
+    return frozenset(e.sku for e in errors if e.sku) | frozenset(rejected)
