@@ -13,7 +13,7 @@ from pathlib import Path
 from connectors.base import Connector
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
-from sync.catalog_io import CatalogStream, LoadResult, held_skus, load_catalog, open_catalog
+from sync.catalog_io import CatalogStream, LoadResult, load_catalog, open_catalog
 from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
@@ -76,9 +76,7 @@ def open_job(
 def make_plans(job: Job, today: date, flt: PlanFilter | None = None) -> list[AccountPlan]:
     """Plan every account of the job (hashing each product once)."""
     assert job.catalog is not None
-    flt = dataclasses.replace(
-        flt or PlanFilter(), held=held_skus(job.catalog.errors, job.catalog.rejected)
-    )
+    flt = dataclasses.replace(flt or PlanFilter(), held=job.catalog.held())
     return plan_all(
         job.catalog.catalog,
         [
@@ -110,23 +108,14 @@ async def execute_plans(
         trigger=trigger,
         progress=progress,
     )
-    # Keep the audit trail within its retention (an indexed DELETE: cheap when nothing is due).
-    await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
+    await _keep_audit_retention(job)
     return reports
 
 
 def plan_streamed(job: Job, today: date, flt: PlanFilter | None = None) -> list[AccountPlan]:
     """Dry run of `sync_streamed`: the operations of every account, the catalog streamed."""
-    stream = job.stream
-    assert stream is not None
-    return plan_stream(
-        stream,
-        job.accounts,
-        job.store,
-        today,
-        flt=flt,
-        held=lambda: held_skus(stream.errors, stream.rejected),
-    )
+    assert job.stream is not None
+    return plan_stream(job.stream, job.accounts, job.store, today, flt=flt, held=job.stream.held)
 
 
 async def sync_streamed(
@@ -142,23 +131,27 @@ async def sync_streamed(
 ) -> list[RunReport]:
     """Stream the job's catalog through every account (`sync.stream`), then apply the
     audit retention. The catalog's row errors are complete (`job.stream.errors`) after."""
-    stream = job.stream
-    assert stream is not None
+    assert job.stream is not None
     reports = await stream_sync(
-        stream,
+        job.stream,
         job.accounts,
         job.store,
         today,
         flt=flt,
-        held=lambda: held_skus(stream.errors, stream.rejected),
+        held=job.stream.held,
         chunk=chunk,
         kind=kind,
         trigger=trigger,
         progress=progress,
         on_planned=on_planned,
     )
-    await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
+    await _keep_audit_retention(job)
     return reports
+
+
+async def _keep_audit_retention(job: Job) -> None:
+    # An indexed DELETE after every run: cheap when nothing is due.
+    await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
 
 
 async def reconcile_accounts(job: Job) -> list[ReconcileReport]:

@@ -29,7 +29,7 @@ from connectors.base import MarketplaceClient
 from connectors.http import RetryPolicy
 from connectors.registry import get_connector
 from sync.catalog import Catalog, Product
-from sync.catalog_io import held_skus, load_catalog
+from sync.catalog_io import load_catalog
 from sync.settings import Account, ConfigError, Settings, load_settings
 from sync.state.store import StateStore
 from workers.ratelimit import RedisRateLimiter
@@ -153,8 +153,7 @@ class WorkerContext:
             loaded = load_catalog(Path(path))
             catalog = loaded.catalog
             index = {v.sku: p for p in catalog.products for v in p.variants}
-            held = held_skus(loaded.errors, loaded.rejected)
-            cached = (stamp, CatalogIndex(catalog, index, held))
+            cached = (stamp, CatalogIndex(catalog, index, loaded.held()))
             self._catalogs[str(path)] = cached
         return cached[1]
 

@@ -13,7 +13,7 @@ See docs/catalog-format.md for the columns, parsing rules and error format.
 from __future__ import annotations
 
 from sync.catalog_io.formats import export_catalog, load_catalog, open_catalog
-from sync.catalog_io.results import CatalogFileError, LoadResult, RowError, held_skus
+from sync.catalog_io.results import CatalogFileError, LoadResult, RowError
 from sync.catalog_io.stream import CatalogStream
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "LoadResult",
     "RowError",
     "export_catalog",
-    "held_skus",
     "load_catalog",
     "open_catalog",
 ]

@@ -58,6 +58,10 @@ class LoadResult:
         """True when no row had a problem."""
         return not self.errors
 
+    def held(self) -> frozenset[str]:
+        """SKUs whose listings a sync must leave alone (see `held_skus`)."""
+        return held_skus(self.errors, self.rejected)
+
 
 class CatalogFileError(Exception):
     """The file as a whole cannot be used: unreadable, unrecognised, empty, or its header
@@ -69,7 +73,7 @@ class CatalogFileError(Exception):
         self.reason = reason
 
 
-def held_skus(errors: Iterable[RowError], rejected: Iterable[str] = ()) -> frozenset[str]:
+def held_skus(errors: Iterable[RowError], rejected: Iterable[str]) -> frozenset[str]:
     """SKUs whose listings a sync must leave alone because their catalog rows failed to load
     (see `sync.plan.PlanFilter.held`): every SKU an error names and every rejected product."""
     return frozenset(e.sku for e in errors if e.sku) | frozenset(rejected)

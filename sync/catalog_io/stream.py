@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sync.catalog import Product
 from sync.catalog_io.flat_read import catalog_of
-from sync.catalog_io.results import CatalogFileError, LoadResult, RowError
+from sync.catalog_io.results import CatalogFileError, LoadResult, RowError, held_skus
 from sync.gcpause import gc_paused
 from sync.text import slugify
 
@@ -99,6 +99,11 @@ class CatalogStream:
         # (where the product first appears, product) for each valid product, once.
         self._products = products
         self._used = False
+
+    def held(self) -> frozenset[str]:
+        """SKUs whose listings a sync must leave alone (see `held_skus`); complete once
+        iteration has finished."""
+        return held_skus(self.errors, self.rejected)
 
     def __iter__(self) -> Iterator[Product]:
         """The valid products, each once, in the order of their last row (file order when
