@@ -61,6 +61,9 @@ class BindingRecord(Base):
     price: Mapped[str | None] = mapped_column(String(32))  # as pushed (VND int or USD text)
     stock: Mapped[int | None] = mapped_column(Integer)
     create_attempted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Token of the run allowed to send this listing's create (migration 0003 says why).
+    create_claim: Mapped[str | None] = mapped_column(String(64))
+    create_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     deliveries: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -106,3 +109,17 @@ class RunRecord(Base):
     planned: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     outcome: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LeaseRecord(Base):
+    """Who is pushing one account right now: one row per account, renewed by heartbeats."""
+
+    __tablename__ = "leases"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))  # the holder's token
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(255))  # who, for people: "cli pid 123 on host"
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
