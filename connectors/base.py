@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from starlette.applications import Starlette
 
 if TYPE_CHECKING:
+    from connectors.oauth import OAuthFlow, TokenGrant
     from sync.catalog import Product
     from sync.settings import Account
 
@@ -160,6 +161,9 @@ class SandboxKit:
     account: Callable[[str, str], Account]
     # A copy of a valid listing that the marketplace must reject (its own rule broken).
     invalid_listing: Callable[[Listing], Listing]
+    # OAuth marketplaces: the shop owner's consent on the sandbox (it hands out a code the
+    # way the real consent page redirects with one), exchanged for the account's first grant.
+    authorize: Callable[[Account], Awaitable[TokenGrant]] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,3 +178,6 @@ class Connector:
     sandbox_kit: SandboxKit
     batch_size: int = 1  # items per update_prices_stocks call (1 = no batch endpoint)
     feed_exporter: Callable[..., None] | None = None  # bulk-upload file for the web portal
+    # Set for marketplaces whose shops authorise us by OAuth: the client factory then takes
+    # `tokens=` (a connectors.oauth.TokenProvider the engine builds over the token store).
+    oauth: OAuthFlow | None = None

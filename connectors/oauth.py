@@ -1,0 +1,84 @@
+"""OAuth for marketplaces whose shops authorise us (Shopee, Lazada, TikTok Shop, Alibaba.com).
+
+The split: a connector knows its marketplace's OAuth calls (`OAuthFlow`: the authorisation
+link, code -> tokens, refresh -> tokens). The engine owns where tokens live (the state
+database, encrypted), the lock that makes one refresh out of many, and hands each client a
+`TokenProvider` for its account. Connectors never import the state store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+import httpx
+
+if TYPE_CHECKING:
+    from sync.settings import Account
+
+
+@dataclass(frozen=True, repr=False)
+class TokenGrant:
+    """What a marketplace answered to a code exchange or a refresh.
+
+    `repr` hides the tokens so a grant in a traceback or a log line shows no secret.
+    """
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime  # timezone-aware
+    refresh_expires_at: datetime | None = None
+    authorization_expires_at: datetime | None = None  # when the shop's consent itself ends
+    shop_id: str | None = None
+    seller_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. TikTok's shop_cipher
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenGrant(access_expires_at={self.access_expires_at.isoformat()}, "
+            f"shop_id={self.shop_id!r}, seller_id={self.seller_id!r}, tokens=<hidden>)"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class Tokens(TokenGrant):
+    """A grant as stored: `version` grows by one with each refresh (compare-and-swap)."""
+
+    version: int = 0
+
+    def __repr__(self) -> str:
+        return f"Tokens(version={self.version}, {TokenGrant.__repr__(self)[11:]}"
+
+
+class OAuthFlow(Protocol):
+    """A marketplace's OAuth calls. Each raises connectors.errors on failure."""
+
+    def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
+        """The link a shop owner opens to authorise this account."""
+        ...
+
+    async def exchange_code(
+        self, account: Account, code: str, shop_id: str | None, http: httpx.AsyncClient
+    ) -> TokenGrant:
+        """Trade an authorisation code (single use) for tokens."""
+        ...
+
+    async def refresh(
+        self, account: Account, tokens: Tokens, http: httpx.AsyncClient
+    ) -> TokenGrant:
+        """Trade the refresh token for a new pair (on Shopee the old one is then spent)."""
+        ...
+
+
+class TokenProvider(Protocol):
+    """The engine's side, handed to an OAuth client: current tokens, refreshed when due."""
+
+    async def current(self) -> Tokens:
+        """Tokens to sign the next call with; refreshed first when they expire soon."""
+        ...
+
+    async def refreshed(self, stale: Tokens) -> Tokens:
+        """Tokens after the marketplace refused `stale` as expired: refreshed at most once
+        across every process (a caller that lost the race gets the winner's pair)."""
+        ...
