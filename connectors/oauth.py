@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from connectors.errors import AuthError, MarketplaceError
+
 if TYPE_CHECKING:
     from sync.settings import Account
 
@@ -51,6 +53,20 @@ class Tokens(TokenGrant):
         return f"Tokens(version={self.version}, {TokenGrant.__repr__(self)[11:]}"
 
 
+class RefreshAnswerLost(MarketplaceError):
+    """A refresh was sent and its answer never came back (timeout, dropped connection).
+
+    The marketplace may have rotated the tokens, and where a refresh token works once (Shopee)
+    the one we hold may be spent: sending it again is not safe, so the account needs a new
+    authorisation rather than a retry.
+    """
+
+
+def reauthorise(account: str, why: str) -> AuthError:
+    """The one error that stops an OAuth account: `why`, then the command that fixes it."""
+    return AuthError(f"{why}; re-authorise with: ocop-sync auth {account}", account=account)
+
+
 class OAuthFlow(Protocol):
     """A marketplace's OAuth calls. Each raises connectors.errors on failure."""
 
@@ -67,7 +83,12 @@ class OAuthFlow(Protocol):
     async def refresh(
         self, account: Account, tokens: Tokens, http: httpx.AsyncClient
     ) -> TokenGrant:
-        """Trade the refresh token for a new pair (on Shopee the old one is then spent)."""
+        """Trade the refresh token for a new pair (on Shopee the old one is then spent).
+
+        Raises AuthError when the marketplace refuses the refresh token, RetriableError when
+        it answered that it could not do it now (nothing spent), RefreshAnswerLost when the
+        request went out and no answer came back.
+        """
         ...
 
 

@@ -123,3 +123,24 @@ class LeaseRecord(Base):
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRecord(Base):
+    """One OAuth account's current grant (migration 0004). Tokens and `extra` are Fernet
+    ciphertext (sync/state/tokens.py); `version` grows by one with each refresh."""
+
+    __tablename__ = "oauth_tokens"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    marketplace: Mapped[str] = mapped_column(String(32))
+    access_token: Mapped[str] = mapped_column(Text)  # ciphertext
+    refresh_token: Mapped[str] = mapped_column(Text)  # ciphertext
+    access_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    authorization_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shop_id: Mapped[str | None] = mapped_column(String(64))
+    seller_id: Mapped[str | None] = mapped_column(String(64))
+    extra: Mapped[str | None] = mapped_column(Text)  # ciphertext of a JSON object
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    authorized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
