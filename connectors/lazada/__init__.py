@@ -1,0 +1,26 @@
+"""Lazada (Lazada Open Platform, Vietnam gateway): mapping, client, OAuth, sandbox.
+
+Protocol, rules and sandbox credentials: docs/marketplaces/lazada.md.
+"""
+
+from connectors.base import Connector, SandboxKit
+from connectors.lazada.api import PRICE_QUANTITY_MAX
+from connectors.lazada.client import LazadaClient, make_client
+from connectors.lazada.mapping import LazadaMapping
+from connectors.lazada.oauth import OAUTH, LazadaOAuth
+from connectors.lazada.sandbox import authorize, create_app, invalid_listing, sandbox_account
+
+CONNECTOR = Connector(
+    name="lazada",
+    title="Lazada Vietnam",
+    mapping=LazadaMapping(),
+    client_factory=make_client,
+    sandbox_factory=create_app,
+    sandbox_kit=SandboxKit(
+        account=sandbox_account, invalid_listing=invalid_listing, authorize=authorize
+    ),
+    batch_size=PRICE_QUANTITY_MAX,
+    oauth=OAUTH,
+)
+
+__all__ = ["CONNECTOR", "LazadaClient", "LazadaMapping", "LazadaOAuth"]
