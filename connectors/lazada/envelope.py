@@ -26,9 +26,9 @@ def message_of(body: dict[str, Any]) -> str:
     detail = body.get("detail")
     if isinstance(detail, list) and detail and isinstance(detail[0], dict):
         first = detail[0]
-        field, text = first.get("field"), first.get("message")
+        text = first.get("message")
         if text and str(text) not in message:
-            message += f": {field + ' ' if field else ''}{text}"
+            message += f": {text}"
     return message[:500]
 
 
