@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import httpx
 
 from connectors.errors import AuthError, RetriableError
-from connectors.oauth import TokenGrant, Tokens
+from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens, reauthorise
 from connectors.tiktok import api, envelope
 from connectors.tiktok.signing import sign, timestamp
 from sync.settings import Account
@@ -126,12 +126,19 @@ async def _send(
 ) -> dict[str, Any]:
     try:
         response = await http.send(request)
-    except httpx.TransportError as exc:
-        # The URL carries the app secret: name the error's kind only.
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        # Nothing reached TikTok: the code or refresh token is unspent, a retry is safe.
+        # (The URL carries the app secret: the error names its kind only.)
         raise RetriableError(
             f"auth call failed ({type(exc).__name__})", account=account.name
         ) from None
+    except httpx.TransportError as exc:
+        raise RefreshAnswerLost(
+            f"auth call sent, answer lost ({type(exc).__name__})", account=account.name
+        ) from None
     error = envelope.classify(response, account.name)
+    if isinstance(error, AuthError):
+        raise reauthorise(account.name, f"TikTok refused the authorisation: {error.message}")
     if error is not None:
         raise error
     data = (envelope.body_of(response) or {}).get("data")

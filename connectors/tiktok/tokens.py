@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.errors import AuthError
-from connectors.oauth import Tokens
+from connectors.oauth import Tokens, reauthorise
 from sync.settings import Account
 
 _NEVER = datetime(9999, 12, 31, tzinfo=UTC)
@@ -27,10 +26,7 @@ class ConfiguredTokens:
         """The configured token, or AuthError when the account has none."""
         creds = self.account.credentials
         if "access_token" not in creds:
-            raise AuthError(
-                "the shop has not authorised ocop-sync: run `ocop-sync auth` for this account",
-                account=self.account.name,
-            )
+            raise reauthorise(self.account.name, "the shop has not authorised ocop-sync")
         cipher = creds.get("shop_cipher")
         extra = {"shop_cipher": cipher.get_secret_value()} if cipher else {}
         return Tokens(
@@ -42,7 +38,4 @@ class ConfiguredTokens:
 
     async def refreshed(self, stale: Tokens) -> Tokens:
         """A configured token cannot be refreshed: the account needs the OAuth flow."""
-        raise AuthError(
-            "the configured access token has expired: run `ocop-sync auth` for this account",
-            account=self.account.name,
-        )
+        raise reauthorise(self.account.name, "the configured access token has expired")
