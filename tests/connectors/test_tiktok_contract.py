@@ -16,6 +16,7 @@ import pytest
 
 from connectors.base import Connector, MarketplaceClient
 from connectors.tiktok import CONNECTOR
+from connectors.tiktok.sandbox import authorize
 from sync.settings import Account
 from tests.connectors.test_contract import *  # noqa: F403 (the contract's tests, run here)
 from tests.connectors.tiktok_tokens import MemoryTokens
@@ -37,7 +38,7 @@ def connector() -> Connector:
 @pytest.fixture
 def account(account: Account) -> Account:
     """The suite's fresh account, authorised on the sandbox (consent, code exchange)."""
-    assert CONNECTOR.sandbox_kit.authorize is not None and CONNECTOR.oauth is not None
-    grant = asyncio.run(CONNECTOR.sandbox_kit.authorize(account))
+    assert CONNECTOR.oauth is not None
+    grant = asyncio.run(authorize(account))  # what CONNECTOR.sandbox_kit.authorize does
     _TOKENS[account.name] = MemoryTokens(account, CONNECTOR.oauth, grant)
     return account
