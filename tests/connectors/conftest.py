@@ -12,6 +12,7 @@ import pytest
 from connectors.base import Connector, Listing, MarketplaceClient
 from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxConfig, SandboxServer
+from connectors.sandbox.tokens import MemoryTokenProvider
 from sync.settings import Account
 from tests.factories import make_product
 
@@ -59,9 +60,23 @@ def account(
 
 
 @pytest.fixture
-async def client(connector: Connector, account: Account) -> AsyncIterator[MarketplaceClient]:
+async def client_kwargs(connector: Connector, account: Account) -> dict[str, Any]:
+    """What the client factory needs besides the account: for an OAuth marketplace, a
+    TokenProvider over the grant of the shop's consent on the sandbox (in memory here;
+    the engine's is sync/state/token_provider.py)."""
+    if connector.oauth is None:
+        return {}
+    assert connector.sandbox_kit.authorize is not None, "OAuth connectors authorise on sandbox"
+    grant = await connector.sandbox_kit.authorize(account)
+    return {"tokens": MemoryTokenProvider(account, connector.oauth, grant)}
+
+
+@pytest.fixture
+async def client(
+    connector: Connector, account: Account, client_kwargs: dict[str, Any]
+) -> AsyncIterator[MarketplaceClient]:
     """The connector's client for that account."""
-    client = connector.client_factory(account)
+    client = connector.client_factory(account, **client_kwargs)
     yield client
     await client.aclose()
 

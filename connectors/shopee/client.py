@@ -1,0 +1,339 @@
+"""Shopee client: one shop, Open Platform v2, over the shared HTTP layer.
+
+Every call is a shop-level call signed with the tokens the engine's TokenProvider hands
+out (`prepare`). An expired-token answer raises `TokenExpired` carrying the pair it was
+signed with; `_call` then asks the provider for `refreshed(stale)` — one refresh across
+every process — and sends the call once more. A product is one item (item SKU = product
+SKU) with one variation tier whose options are the variants (model SKU = variant SKU); a
+listing's remote id is "item_id:model_id".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+
+from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.errors import (
+    AuthError,
+    ItemRejected,
+    MarketplaceError,
+    NotFoundError,
+    RetriableError,
+    ThrottledError,
+)
+from connectors.http import HttpClient, RetryPolicy, parse_retry_after
+from connectors.oauth import TokenProvider, Tokens
+from connectors.ratelimit import RateLimiter
+from connectors.shopee import api
+from connectors.shopee.catalog_calls import CatalogCalls
+from connectors.shopee.mapping import unique_option
+from connectors.shopee.media import MediaSpace
+from connectors.shopee.oauth import partner
+from connectors.shopee.rules import BATCH_MAX
+from connectors.shopee.signing import now, shop_params
+from sync.settings import Account
+
+_TOKENS = "ocop_tokens"  # request extension: the pair a request was signed with
+
+
+class TokenExpired(AuthError):
+    """Shopee refused the access token as expired or invalid; `stale` is the pair used."""
+
+    def __init__(self, message: str, stale: Tokens | None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.stale = stale
+
+
+def split_id(remote_id: str, account: str) -> tuple[int, int]:
+    """(item_id, model_id) of a remote id; NotFoundError when it is not one of ours."""
+    try:
+        item, model = remote_id.split(":")
+        return int(item), int(model)
+    except ValueError:
+        raise NotFoundError(
+            f"{remote_id!r} is not a Shopee item:model id", account=account
+        ) from None
+
+
+class ShopeeClient(CatalogCalls, HttpClient):
+    """MarketplaceClient for one Shopee shop (credentials: partner_id, partner_key)."""
+
+    marketplace = "shopee"
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        tokens: TokenProvider,
+        http: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(account, http=http, limiter=limiter, policy=policy)
+        self.tokens = tokens
+        # Our sandbox takes `image_url` instead of the bytes (no image server in tests);
+        # the real media space needs the bytes, so fetching is the default.
+        self.fetch_images = bool(account.options.get("media_fetch", True))
+        self.media = MediaSpace(account, self._upload)
+        self._item_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # -- protocol hooks ---------------------------------------------------------------------
+    async def prepare(self, request: httpx.Request) -> None:
+        """Sign as a shop-level call with the current tokens and a fresh timestamp."""
+        tokens = await self.tokens.current()
+        partner_id, key = partner(self.account)
+        shop_id = tokens.shop_id or str(self.account.options.get("shop_id", ""))
+        params = shop_params(partner_id, key, request.url.path, now(), tokens.access_token, shop_id)
+        request.url = request.url.copy_merge_params(params)
+        request.extensions[_TOKENS] = tokens
+
+    def classify(self, response: httpx.Response) -> MarketplaceError | None:
+        """Shopee's envelope -> the taxonomy (an `error` code fails even an HTTP 200)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return super().classify(response)
+        if not isinstance(body, dict):
+            return super().classify(response)
+        code = str(body.get("error") or "")
+        status = response.status_code
+        if not code and status < 400:
+            return None
+        message = str(body.get("message") or code or f"HTTP {status}")[:500]
+        kw: dict[str, Any] = {"account": self.account.name, "status": status, "code": code or None}
+        if code in api.EXPIRED_TOKEN_CODES:
+            return TokenExpired(message, response.request.extensions.get(_TOKENS), **kw)
+        if status == 429 or code in api.THROTTLE_CODES:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            return ThrottledError(message, retry_after=wait, **kw)
+        if status >= 500 or code in api.SERVER_CODES:
+            return RetriableError(message, **kw)
+        if code in api.AUTH_CODES or status in (401, 403):
+            return AuthError(message, **kw)
+        if code == api.ITEM_NOT_FOUND or status == 404:
+            return NotFoundError(message, **kw)
+        return ItemRejected(message, **kw)
+
+    async def _call(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> Any:
+        """One API call; an expired token is refreshed once (for every process) and the
+        call sent again — it was refused, not processed, so even a create may be."""
+        try:
+            response = await self.request(method, path, retry=retry, **kwargs)
+        except TokenExpired as expired:
+            stale = expired.stale or await self.tokens.current()
+            await self.tokens.refreshed(stale)
+            response = await self.request(method, path, retry=retry, **kwargs)
+        body = response.json()
+        inner = body.get("response") if isinstance(body, dict) else None
+        return inner if isinstance(inner, dict) else {}
+
+    async def _upload(self, source: str) -> str:
+        """media_space/upload_image of one image; its image id."""
+        if not self.fetch_images:
+            data = await self._call("POST", api.UPLOAD_IMAGE, data={"image_url": source})
+        else:
+            try:
+                image = await self.http.get(source)  # the image host, not Shopee
+            except httpx.HTTPError as exc:
+                raise RetriableError(
+                    f"cannot download image {source} ({type(exc).__name__})",
+                    account=self.account.name,
+                ) from None
+            if image.status_code != 200:
+                raise ItemRejected(
+                    f"image {source} answered HTTP {image.status_code}", account=self.account.name
+                )
+            kind = image.headers.get("content-type", "image/jpeg")
+            files = {"image": ("image", image.content, kind)}
+            data = await self._call("POST", api.UPLOAD_IMAGE, files=files)
+        return str(data["image_info"]["image_id"])
+
+    # -- MarketplaceClient: writes ----------------------------------------------------------
+    async def create(self, listing: Listing) -> str:
+        """Add the model (and its item, the first time); one attempt per write, since a
+        create whose answer is lost is looked up by SKU (idempotency.create_once)."""
+        async with self._item_locks[listing.product_sku]:
+            item = await self._item_by_sku(listing.product_sku)
+            if item is None:
+                body = await self._item_body(listing)
+                body["original_price"] = listing.price
+                body["seller_stock"] = [{"stock": listing.stock}]
+                added = await self._call("POST", api.ADD_ITEM, retry=False, json=body)
+                item = {"item_id": int(added["item_id"]), "has_model": False}
+            return await self._add_model(int(item["item_id"]), listing)
+
+    async def _add_model(self, item_id: int, listing: Listing) -> str:
+        model = {
+            "original_price": listing.price,
+            "model_sku": listing.sku,
+            "seller_stock": [{"stock": listing.stock}],
+            "gtin_code": listing.content.get("gtin_code", ""),
+        }
+        tiers, models = await self._models(item_id)
+        option = listing.content["option"]
+        if not tiers:
+            tier = [{"name": api.TIER_NAME, "option_list": [{"option": option}]}]
+            body = {
+                "item_id": item_id,
+                "tier_variation": tier,
+                "model": [{"tier_index": [0], **model}],
+            }
+            done = await self._call("POST", api.INIT_TIER, retry=False, json=body)
+            return f"{item_id}:{done['model'][0]['model_id']}"
+        options = [entry["option"] for entry in tiers[0]["option_list"]]
+        mine = next((m for m in models if m["model_sku"] == model["model_sku"]), None)
+        if mine is not None:  # created by an attempt whose answer was lost
+            return f"{item_id}:{mine['model_id']}"
+        used = {options[m["tier_index"][0]] for m in models if m["tier_index"][0] < len(options)}
+        option = unique_option(option, listing.sku, used)
+        if option in options:  # an option left without a model (a model deleted by hand)
+            index = options.index(option)
+        else:
+            options.append(option)
+            index = len(options) - 1
+            tier = [{"name": tiers[0]["name"], "option_list": [{"option": o} for o in options]}]
+            await self._call(
+                "POST", api.UPDATE_TIER, json={"item_id": item_id, "tier_variation": tier}
+            )
+        body = {"item_id": item_id, "model_list": [{"tier_index": [index], **model}]}
+        done = await self._call("POST", api.ADD_MODEL, retry=False, json=body)
+        return f"{item_id}:{done['model'][0]['model_id']}"
+
+    async def _item_body(self, listing: Listing) -> dict[str, Any]:
+        content = listing.content
+        body = {key: content[key] for key in api.ITEM_FIELDS}
+        body["image"] = {"image_id_list": await self.media.ids(content["images"], listing.images)}
+        return body
+
+    async def update(self, remote_id: str, listing: Listing) -> None:
+        """Item content, the model's SKU, GTIN and option, then price and stock."""
+        item_id, model_id = split_id(remote_id, self.account.name)
+        body = {"item_id": item_id, **await self._item_body(listing)}
+        await self._call("POST", api.UPDATE_ITEM, json=body)
+        change = {
+            "model_id": model_id,
+            "model_sku": listing.sku,
+            "gtin_code": listing.content.get("gtin_code", ""),
+        }
+        await self._call("POST", api.UPDATE_MODEL, json={"item_id": item_id, "model": [change]})
+        tiers, models = await self._models(item_id)
+        mine = next((m for m in models if m["model_id"] == model_id), None)
+        if mine is None:
+            raise NotFoundError(
+                f"model {model_id} of item {item_id} not found", account=self.account.name
+            )
+        options = [entry["option"] for entry in tiers[0]["option_list"]]
+        if options[mine["tier_index"][0]] != listing.content["option"]:
+            options[mine["tier_index"][0]] = listing.content["option"]
+            tier = [{"name": tiers[0]["name"], "option_list": [{"option": o} for o in options]}]
+            await self._call(
+                "POST", api.UPDATE_TIER, json={"item_id": item_id, "tier_variation": tier}
+            )
+        await self.update_price(remote_id, listing)
+        await self.update_stock(remote_id, listing)
+
+    async def update_price(self, remote_id: str, listing: Listing) -> None:
+        """Price only."""
+        result = (await self.update_prices_stocks([(remote_id, listing)], stock=False))[0]
+        if result.error is not None:
+            raise result.error
+
+    async def update_stock(self, remote_id: str, listing: Listing) -> None:
+        """Stock only."""
+        result = (await self.update_prices_stocks([(remote_id, listing)], price=False))[0]
+        if result.error is not None:
+            raise result.error
+
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, price: bool = True, stock: bool = True
+    ) -> list[ItemResult]:
+        """Price and stock per item, up to 50 models a call (Shopee's batches are per item);
+        each model's outcome from Shopee's failure_list."""
+        errors: dict[int, MarketplaceError | None] = {}
+        groups: dict[int, list[tuple[int, int, Listing]]] = defaultdict(list)
+        for position, (remote_id, listing) in enumerate(items):
+            try:
+                item_id, model_id = split_id(remote_id, self.account.name)
+            except NotFoundError as bad:
+                errors[position] = bad
+                continue
+            errors[position] = None
+            groups[item_id].append((position, model_id, listing))
+        for item_id, members in groups.items():
+            for start in range(0, len(members), BATCH_MAX):
+                chunk = members[start : start + BATCH_MAX]
+                if price:
+                    await self._batch(item_id, chunk, "price", errors)
+                if stock:
+                    await self._batch(item_id, chunk, "stock", errors)
+        return [ItemResult(listing.sku, errors[i]) for i, (_, listing) in enumerate(items)]
+
+    async def _batch(
+        self,
+        item_id: int,
+        chunk: list[tuple[int, int, Listing]],
+        kind: str,
+        errors: dict[int, MarketplaceError | None],
+    ) -> None:
+        entries: list[dict[str, Any]]
+        if kind == "price":
+            path, key = api.UPDATE_PRICE, "price_list"
+            entries = [{"model_id": m, "original_price": listing.price} for _, m, listing in chunk]
+        else:
+            path, key = api.UPDATE_STOCK, "stock_list"
+            entries = [
+                {"model_id": m, "seller_stock": [{"stock": listing.stock}]}
+                for _, m, listing in chunk
+            ]
+        try:
+            data = await self._call("POST", path, json={"item_id": item_id, key: entries})
+        except AuthError:
+            raise  # the whole account, not these models
+        except MarketplaceError as failed:
+            for position, _, _ in chunk:
+                errors[position] = errors[position] or failed
+            return
+        failed_models = {
+            entry.get("model_id"): str(entry.get("failed_reason") or "refused")
+            for entry in data.get("failure_list") or []
+        }
+        for position, model_id, _ in chunk:
+            if model_id in failed_models and errors[position] is None:
+                errors[position] = ItemRejected(
+                    failed_models[model_id], account=self.account.name, code=kind
+                )
+
+    async def delist(self, remote_id: str, sku: str) -> None:
+        """unlist_item: the whole item goes off sale (Shopee unlists items, not models)."""
+        await self._unlist(remote_id, True)
+
+    async def relist(self, remote_id: str, sku: str) -> None:
+        """unlist_item with unlist=false."""
+        await self._unlist(remote_id, False)
+
+    async def _unlist(self, remote_id: str, unlist: bool) -> None:
+        item_id, _ = split_id(remote_id, self.account.name)
+        body = {"item_list": [{"item_id": item_id, "unlist": unlist}]}
+        data = await self._call("POST", api.UNLIST_ITEM, json=body)
+        for failure in data.get("failure_list") or []:
+            reason = str(failure.get("failed_reason") or "refused")
+            kind = NotFoundError if "not found" in reason else ItemRejected
+            raise kind(reason, account=self.account.name)
+
+    # -- MarketplaceClient: reads -----------------------------------------------------------
+    async def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """search_item by SKU keyword, then the exact model among the hits."""
+        for item_id in await self._search(sku):
+            for remote in await self._remote_listings([item_id]):
+                if remote.sku == sku:
+                    return remote
+        return None
+
+    def list_remote(self, page_size: int = 100) -> AsyncIterator[RemoteListing]:
+        """Every model of every listed or unlisted item, page by page."""
+        return self._list_remote(page_size)
