@@ -8,6 +8,8 @@ database, encrypted), the lock that makes one refresh out of many, and hands eac
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -51,6 +53,27 @@ class Tokens(TokenGrant):
 
     def __repr__(self) -> str:
         return f"Tokens(version={self.version}, {TokenGrant.__repr__(self)[11:]}"
+
+
+_IN_URL = re.compile(r"\b(access_token|refresh_token|code)=[^&\s\"']+")
+
+
+class HideTokensInUrls(logging.Filter):
+    """Masks tokens in the query strings that log lines quote (httpx logs every request's
+    URL at INFO, and Shopee and Lazada carry the access token in the query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message or "code=" in message:
+            record.msg, record.args = _IN_URL.sub(r"\1=<hidden>", message), ()
+        return True
+
+
+def hide_tokens_in_http_logs() -> None:
+    """Install HideTokensInUrls on httpx's logger (once; OAuth clients call it)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, HideTokensInUrls) for f in logger.filters):
+        logger.addFilter(HideTokensInUrls())
 
 
 class RefreshAnswerLost(MarketplaceError):

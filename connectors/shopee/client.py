@@ -27,7 +27,7 @@ from connectors.errors import (
     ThrottledError,
 )
 from connectors.http import HttpClient, RetryPolicy, parse_retry_after
-from connectors.oauth import TokenProvider, Tokens
+from connectors.oauth import TokenProvider, Tokens, hide_tokens_in_http_logs
 from connectors.ratelimit import RateLimiter
 from connectors.shopee import api
 from connectors.shopee.catalog_calls import CatalogCalls
@@ -76,6 +76,7 @@ class ShopeeClient(CatalogCalls, HttpClient):
     ) -> None:
         super().__init__(account, http=http, limiter=limiter, policy=policy)
         self.tokens = tokens
+        hide_tokens_in_http_logs()  # the access token travels in every URL's query
         # Our sandbox takes `image_url` instead of the bytes (no image server in tests);
         # the real media space needs the bytes, so fetching is the default.
         self.fetch_images = bool(account.options.get("media_fetch", True))

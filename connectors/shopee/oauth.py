@@ -18,7 +18,7 @@ import httpx
 
 from connectors.errors import AuthError, RetriableError, ThrottledError
 from connectors.http import parse_retry_after
-from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens
+from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens, hide_tokens_in_http_logs
 from connectors.shopee import api
 from connectors.shopee.signing import now, public_params, shop_params
 from sync.settings import Account
@@ -45,6 +45,9 @@ def with_state(redirect_uri: str, state: str) -> str:
 
 class ShopeeOAuth:
     """connectors.oauth.OAuthFlow for Shopee shops."""
+
+    def __init__(self) -> None:
+        hide_tokens_in_http_logs()  # get_shop_info carries the new token in its URL
 
     def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
         """The consent link (valid 5 minutes: its timestamp is signed)."""
