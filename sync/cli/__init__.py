@@ -7,7 +7,7 @@ import sys
 from sync.cli.app import Exit, app, err_console
 
 # Importing the command modules registers their commands on `app`.
-from sync.cli import demo, feed, inspect, run, sandbox, validate, workers  # noqa: F401  isort: skip
+from sync.cli import auth, demo, feed, inspect, run, sandbox, validate, workers  # noqa: F401  isort: skip
 
 
 def main() -> None:
