@@ -2,7 +2,8 @@
 
 - RetriableError: connect error, timeout, 5xx, 429, a marketplace's throttle answer.
 - ItemRejected: fatal for this listing (validation), recorded with the marketplace message.
-- AuthError: fatal for the whole account (bad credentials or signature).
+- AccountError: fatal for the whole account — AuthError (bad credentials or signature) or
+  Unreachable (the marketplace did not answer connections N times in a row).
 Messages never contain secrets: clients build them from the marketplace's answer only.
 """
 
@@ -54,5 +55,14 @@ class NotFoundError(ItemRejected):
     """The remote listing does not exist (deleted on the marketplace)."""
 
 
-class AuthError(MarketplaceError):
+class AccountError(MarketplaceError):
+    """Fatal for the whole account: nothing more is sent to it in this run."""
+
+
+class AuthError(AccountError):
     """Fatal for the account: credentials or signature refused. Never retried."""
+
+
+class Unreachable(AccountError):
+    """The account's marketplace refused or dropped connections too often in a row (the
+    circuit breaker is open): fail fast instead of retrying every listing on its own."""

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from connectors.breaker import Breaker
 from connectors.errors import (
     AuthError,
     ItemRejected,
@@ -100,6 +101,7 @@ class HttpClient:
         self.limiter: RateLimiter = limiter or LocalRateLimiter(account.rate_limit)
         self.policy = policy or RetryPolicy.for_account(account)
         self.requests_sent = 0
+        self.breaker = Breaker(account.name, account.base_url)
         self._urls: dict[str, httpx.URL] = {}  # see `absolute`
 
     # -- hooks ------------------------------------------------------------------------------
@@ -141,12 +143,18 @@ class HttpClient:
 
     # -- sending ----------------------------------------------------------------------------
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        self.breaker.before_call()
         await self.limiter.acquire()
         await self.prepare(request)
         started = time.perf_counter()
         self.requests_sent += 1
         try:
             response = await self.http.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            self.breaker.connection_failed()
+            raise RetriableError(
+                f"connection failed ({type(exc).__name__})", account=self.account.name
+            ) from None
         except httpx.TimeoutException as exc:
             raise RetriableError(
                 f"timeout after {self.account.timeout:g}s ({type(exc).__name__})",
@@ -156,6 +164,7 @@ class HttpClient:
             raise RetriableError(
                 f"connection failed ({type(exc).__name__})", account=self.account.name
             ) from None
+        self.breaker.answered()
         if log.isEnabledFor(logging.DEBUG):  # the arguments alone cost a few µs a request
             log.debug(
                 "%s %s %s -> %s in %.0f ms",

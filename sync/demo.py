@@ -18,18 +18,16 @@ from connectors.sandbox import SandboxConfig, SandboxServer
 from sync.catalog import Catalog
 from sync.catalog_io import export_catalog
 from sync.executor import RunReport
-from sync.plan import AccountPlan
-from sync.runner import execute_plans, make_plans, open_job
+from sync.runner import open_job, sync_streamed
 from sync.settings import Account, load_settings
 from sync.tomlwrite import dumps_toml
 
 
 @dataclass
 class DemoPass:
-    """One sync pass: the plan counts and what was done."""
+    """One sync pass: what each account's run planned and did."""
 
     title: str
-    plans: list[AccountPlan]
     reports: list[RunReport]
 
 
@@ -151,11 +149,12 @@ def run_demo(workdir: Path, today: date | None = None) -> DemoResult:
         settings = load_settings(config_path)
 
         def one_pass(title: str) -> None:
-            job = open_job(settings)
-            plans = make_plans(job, today)
-            reports = asyncio.run(execute_plans(job, plans, trigger="demo"))
-            result.passes.append(DemoPass(title, plans, reports))
-            job.store.close()
+            job = open_job(settings, stream=True)
+            try:
+                reports = asyncio.run(sync_streamed(job, today, trigger="demo"))
+            finally:
+                job.store.close()
+            result.passes.append(DemoPass(title, reports))
 
         one_pass("first sync of the Bắc Kạn sample")
         changed, result.changes = change_catalog(catalog, today)

@@ -11,9 +11,9 @@ import time
 from collections.abc import Sequence
 
 from connectors.base import Listing, MarketplaceClient
-from connectors.errors import AuthError, MarketplaceError, NotFoundError
+from connectors.errors import AccountError, MarketplaceError, NotFoundError
 from connectors.http import RetryPolicy
-from connectors.idempotency import create_once
+from connectors.idempotency import CreateOutcome, create_once
 from sync.plan import Operation, OpKind
 from sync.state.models import BindingStatus
 from sync.state.store import PushResult
@@ -64,7 +64,10 @@ def failed(op: Operation, error: BaseException, started: float | None = None) ->
     )
 
 
-async def _ensure(client: MarketplaceClient, op: Operation, policy: RetryPolicy) -> str:
+ADOPTED = "adopt"  # the outcome of a create answered by a listing the marketplace had
+
+
+async def _ensure(client: MarketplaceClient, op: Operation, policy: RetryPolicy) -> CreateOutcome:
     """Create once, or adopt the existing listing and bring it in line."""
     listing = op.listing
     assert listing is not None
@@ -79,7 +82,7 @@ async def _ensure(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
             await client.update(outcome.remote_id, listing)
         if not existing.active:
             await client.relist(outcome.remote_id, listing.sku)
-    return outcome.remote_id
+    return outcome
 
 
 async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy) -> PushResult:
@@ -89,7 +92,11 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
     try:
         remote_id = op.remote_id
         if op.kind is OpKind.CREATE:
-            remote_id = await _ensure(client, op, policy)
+            outcome = await _ensure(client, op, policy)
+            result = succeeded(op, outcome.remote_id, BindingStatus.LISTED, started)
+            if not outcome.created:  # found on the marketplace and bound: no create sent
+                result.operation = ADOPTED
+            return result
         elif op.kind is OpKind.DELIST:
             assert remote_id is not None
             # Already gone from the marketplace: the goal is reached.
@@ -112,9 +119,9 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
             except NotFoundError:
                 # Deleted on the marketplace by hand: create it again (looking up first).
                 op.lookup_first = True
-                remote_id = await _ensure(client, op, policy)
+                remote_id = (await _ensure(client, op, policy)).remote_id
         return succeeded(op, remote_id, BindingStatus.LISTED, started)
-    except AuthError:
+    except AccountError:
         raise  # fatal for the whole account: the caller stops this account's work
     except Exception as error:
         return failed(op, error, started)
@@ -130,7 +137,7 @@ async def perform_price_stock_batch(
     ]
     try:
         results = await client.update_prices_stocks(items)
-    except AuthError:
+    except AccountError:
         raise
     except Exception as error:
         return [failed(op, error, started) for op in ops]

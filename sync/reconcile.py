@@ -23,6 +23,9 @@ class ReconcileReport:
     edited: list[str] = field(default_factory=list)  # content/price/stock changed remotely
     inactive: list[str] = field(default_factory=list)  # taken off sale remotely
     unknown: list[str] = field(default_factory=list)  # on the marketplace, not ours
+    # SKUs the marketplace lists more than once: every remote id (`ocop-sync dedupe`)
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
+    busy: str | None = None  # not scanned: another run holds the account
 
     def as_dict(self) -> dict[str, object]:
         """JSON view."""
@@ -33,6 +36,11 @@ class ReconcileReport:
             "edited": self.edited,
             "inactive": self.inactive,
             "unknown": self.unknown,
+            "duplicates": [
+                {"sku": sku, "count": len(ids), "remote_ids": ids}
+                for sku, ids in sorted(self.duplicates.items())
+            ],
+            "busy": self.busy,
         }
 
 
@@ -41,12 +49,15 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
     account = client.account.name
     report = ReconcileReport(account)
     bindings = store.bindings(account)
-    seen: set[str] = set()
+    copies: dict[str, list[str]] = {}
     observed: dict[str, dict[str, object]] = {}
     async for remote in client.list_remote(page_size=100):
         report.remote_total += 1
-        seen.add(remote.sku)
+        copies.setdefault(remote.sku, []).append(remote.remote_id)
         binding = bindings.get(remote.sku)
+        bound = binding.remote_id if binding is not None else None
+        if (bound and bound != remote.remote_id) or (not bound and len(copies[remote.sku]) > 1):
+            continue  # an extra copy of a SKU: only the bound one (or the first) is compared
         if binding is None or binding.remote_id is None:
             if binding is None:
                 report.unknown.append(remote.sku)
@@ -77,8 +88,9 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
                 "stock": remote.stock,
                 "source_hash": None,
             }
+    report.duplicates = {sku: ids for sku, ids in copies.items() if len(ids) > 1}
     for sku, binding in bindings.items():
-        if binding.status == BindingStatus.LISTED.value and binding.remote_id and sku not in seen:
+        if binding.status == BindingStatus.LISTED.value and binding.remote_id and sku not in copies:
             report.missing.append(sku)
             # Known absent: the next sync creates it without a lookup.
             observed[sku] = {

@@ -14,11 +14,15 @@ from connectors.base import Connector
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
 from sync.catalog_io import CatalogStream, LoadResult, load_catalog, open_catalog
+from sync.dedupe import DedupeReport, dedupe_account
+from sync.engine.clients import open_client
+from sync.engine.lease import HeldLease, LeaseBusy
 from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
 from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError, Settings
 from sync.state.index import BindingIndex
+from sync.state.leases import who_am_i
 from sync.state.store import StateStore
 from sync.stream import DEFAULT_CHUNK, plan_stream, stream_sync
 
@@ -128,6 +132,7 @@ async def sync_streamed(
     progress: Progress | None = None,
     on_planned: Progress | None = None,
     chunk: int = DEFAULT_CHUNK,
+    lease_wait: float = 0.0,
 ) -> list[RunReport]:
     """Stream the job's catalog through every account (`sync.stream`), then apply the
     audit retention. The catalog's row errors are complete (`job.stream.errors`) after."""
@@ -144,6 +149,7 @@ async def sync_streamed(
         trigger=trigger,
         progress=progress,
         on_planned=on_planned,
+        lease_wait=lease_wait,
     )
     await _keep_audit_retention(job)
     return reports
@@ -154,13 +160,43 @@ async def _keep_audit_retention(job: Job) -> None:
     await asyncio.to_thread(job.store.prune_audit, job.settings.audit_retention_days)
 
 
-async def reconcile_accounts(job: Job) -> list[ReconcileReport]:
-    """Scan every account's remote listings and mark drift for the next sync."""
+async def reconcile_accounts(
+    job: Job, *, trigger: str = "cli", lease_wait: float = 0.0
+) -> list[ReconcileReport]:
+    """Scan every account's remote listings (holding its lease, so no push runs meanwhile)
+    and mark drift for the next sync. A busy account is reported as such, not scanned."""
     reports = []
     for account in job.accounts:
-        client = get_connector(account.marketplace).client_factory(account)
         try:
-            reports.append(await reconcile_account(client, job.store))
-        finally:
-            await client.aclose()
+            async with HeldLease(
+                job.store, account.name, holder=who_am_i(trigger), wait=lease_wait
+            ):
+                client = open_client(account, job.store)
+                try:
+                    reports.append(await reconcile_account(client, job.store))
+                finally:
+                    await client.aclose()
+        except LeaseBusy as error:
+            reports.append(ReconcileReport(account.name, busy=str(error)))
+    return reports
+
+
+async def dedupe_accounts(
+    job: Job, *, apply: bool, trigger: str = "cli", lease_wait: float = 0.0
+) -> list[DedupeReport]:
+    """Find (and with `apply` delist) the extra copies of SKUs listed more than once, each
+    account under its lease."""
+    reports = []
+    for account in job.accounts:
+        try:
+            async with HeldLease(
+                job.store, account.name, holder=who_am_i(trigger), wait=lease_wait
+            ):
+                client = open_client(account, job.store)
+                try:
+                    reports.append(await dedupe_account(client, job.store, apply=apply))
+                finally:
+                    await client.aclose()
+        except LeaseBusy as error:
+            reports.append(DedupeReport(account.name, applied=False, busy=str(error)))
     return reports

@@ -32,7 +32,8 @@ from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
 from sync.batching import chunks
 from sync.catalog import Product
-from sync.executor import AccountRun, Progress, RunReport
+from sync.engine.lease import LeaseBusy
+from sync.executor import AccountRun, Progress, RunReport, busy_report
 from sync.plan import (
     AccountPlan,
     PlanFilter,
@@ -143,6 +144,7 @@ async def stream_sync(
     limiters: dict[str, RateLimiter] | None = None,
     on_planned: Progress | None = None,
     held: Callable[[], frozenset[str]] | None = None,
+    lease_wait: float = 0.0,
 ) -> list[RunReport]:
     """Plan and push `products` to every account, `chunk` products at a time.
 
@@ -154,7 +156,8 @@ async def stream_sync(
     end. `on_planned(account, n)` is told the operations each chunk adds to the run (the
     total is not known up front); `progress` counts them as they finish. `held()`, asked
     once the catalog was read, adds SKUs whose rows failed to load to `flt.held`: their
-    listings are not delisted as removed.
+    listings are not delisted as removed. An account another run holds (its lease, waited
+    for up to `lease_wait` seconds) is not pushed: its report says who holds it (`busy`).
     """
     flt = flt or PlanFilter()
     limiters = limiters or {}
@@ -206,6 +209,7 @@ async def stream_sync(
             kind=kind,
             trigger=trigger,
             progress=progress,
+            lease_wait=lease_wait,
         )
         try:
             async with run:
@@ -220,6 +224,9 @@ async def stream_sync(
                     if on_planned:
                         on_planned(name, len(plan.operations))
                     await run.push(plan)
+        except LeaseBusy as error:
+            stop(name)
+            return busy_report(name, error)
         except BaseException:
             stop(name)
             raise

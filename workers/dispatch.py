@@ -1,6 +1,6 @@
 """The CLI's side of a Celery run: enqueue a plan per account, follow the runs, report.
 
-Planning happens in a worker (it holds the run lock); the CLI waits only for the planning
+Planning happens in a worker (it takes the account's lease); the CLI waits only for the planning
 task's answer (run id, or "already running") and then follows the run's counters in Redis
 until the last batch closes it. The report is read back from the state store, so it is the
 same `RunReport` the inline executor prints.
@@ -9,18 +9,18 @@ same `RunReport` the inline executor prints.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 
-from sync.executor import RunReport
+from sync.engine.runs import RunReport, report_from_state, run_row
 from sync.settings import Settings
+from sync.state.leases import Leases
 from sync.state.store import StateStore
 from workers.context import sync_redis
-from workers.runs import RunBook, run_outcome, run_row
+from workers.runs import RunBook
 from workers.tuning import WorkerTuning
 
 
@@ -93,39 +93,61 @@ def wait_for_runs(
     poll: float = 0.3,
     lost_after: float = 15.0,
 ) -> list[int]:
-    """Block until every run is finished; returns the runs whose Redis record was lost
-    (Redis restarted without its data) — those are reported from the state store as is."""
+    """Block until every run is finished; returns the runs whose record was lost (Redis
+    restarted without its data) — those are reported from the state store as is. A run
+    that Redis does not know may be an inline one (an operator's `ocop-sync sync` that held
+    the account when the workers were asked): it is followed in the state store while its
+    lease lives."""
     book = RunBook(sync_redis(settings.redis_url), WorkerTuning().run_keys_ttl)
+    store = StateStore(settings.state_url, migrate=False)
     missing_since: dict[int, float] = {}
     lost: list[int] = []
-    while True:
-        finished, total, open_runs = 0, 0, 0
-        for run_id in run_ids:
-            if run_id in lost:
-                continue
-            state = book.progress(run_id)
-            if state is None:
-                first = missing_since.setdefault(run_id, time.monotonic())
-                if time.monotonic() - first > lost_after:
-                    lost.append(run_id)
-                else:
-                    open_runs += 1
-                continue
-            missing_since.pop(run_id, None)
-            finished += state.finished_ops
-            total += state.total_ops
-            open_runs += 0 if state.finished else 1
-        if progress:
-            progress(finished, total)
-        if not open_runs:
-            return lost
-        time.sleep(poll)
+    try:
+        while True:
+            finished, total, open_runs = 0, 0, 0
+            for run_id in run_ids:
+                if run_id in lost:
+                    continue
+                state = book.progress(run_id)
+                if state is None:
+                    if _running_elsewhere(store, run_id):
+                        open_runs += 1
+                        continue
+                    row = run_row(store, run_id)
+                    if row is not None and row["finished_at"] is not None:
+                        continue
+                    first = missing_since.setdefault(run_id, time.monotonic())
+                    if time.monotonic() - first > lost_after:
+                        lost.append(run_id)
+                    else:
+                        open_runs += 1
+                    continue
+                missing_since.pop(run_id, None)
+                finished += state.finished_ops
+                total += state.total_ops
+                open_runs += 0 if state.finished else 1
+            if progress:
+                progress(finished, total)
+            if not open_runs:
+                return lost
+            time.sleep(poll)
+    finally:
+        store.close()
+
+
+def _running_elsewhere(store: StateStore, run_id: int) -> bool:
+    """True while `run_id` holds its account's lease (an inline run, say)."""
+    row = run_row(store, run_id)
+    if row is None or row["finished_at"] is not None:
+        return False
+    lease = Leases(store).holder(row["account"])
+    return lease is not None and lease.run_id == run_id
 
 
 def run_reports(
     settings: Settings, dispatched: Dispatched, store: StateStore | None = None
 ) -> list[RunReport]:
-    """One RunReport per run, read from the state store (as the inline executor reports)."""
+    """One RunReport per run, rebuilt from the state store the same way for every path."""
     own = store is None
     store = store or StateStore(settings.state_url)
     book = RunBook(sync_redis(settings.redis_url), WorkerTuning().run_keys_ttl)
@@ -133,22 +155,12 @@ def run_reports(
     try:
         for answer in dispatched.answers:
             run_id = answer.get("run_id")
-            if run_id is None:
+            report = report_from_state(store, run_id) if run_id is not None else None
+            if report is None:
                 continue
-            row = run_row(store, run_id)
-            if row is None:
-                continue
-            done, failures = run_outcome(store, run_id)
-            report = RunReport(row["account"], dict(row["planned"] or {}))
-            report.done = Counter(done)
-            report.failed = len(failures)
-            report.errors = failures
-            report.requests = int(row["requests"] or 0)
-            if row["finished_at"] and row["started_at"]:
-                report.seconds = (row["finished_at"] - row["started_at"]).total_seconds()
             report.skipped = [(sku, reason) for sku, reason in answer.get("skipped") or []]
-            info = book.info(run_id)
-            report.auth_error = info.auth_error if info else None
+            info = book.info(report.run_id or 0)
+            report.stopped = info.auth_error if info else None
             reports.append(report)
     finally:
         if own:

@@ -1,9 +1,7 @@
-"""Locks in Redis: one run per account at a time, one push per listing at a time.
+"""Locks in Redis: one beat at a time (`OwnedLock`), one push per listing at a time.
 
-The run lock is taken by the task that plans the run and released by the batch that
-finishes it, usually in another process: its token (the planning task's id) is kept with
-the run so any process can renew or release it. Every batch renews it, so it lives as long
-as the run makes progress and expires on its own if every worker dies.
+One run per account at a time is not a Redis lock: it is the account lease in the state
+database (sync.state.leases), which the inline runs take too.
 
 Listing locks guard against two pushes of the same listing at once (two runs whose
 batches overlap, or a message redelivered while its first delivery still runs). Their
@@ -64,11 +62,6 @@ class OwnedLock:
 
     def _adopt(self, token: str) -> None:
         self.lock.local.token = self.redis.get_encoder().encode(token)
-
-
-def run_lock(redis: Redis, account: str, ttl: float) -> OwnedLock:
-    """One run per account, across every worker, beat and CLI trigger."""
-    return OwnedLock(redis, f"ocop:lock:run:{account}", ttl)
 
 
 # Take every free lock; with a takeover prefix, also those held by an earlier delivery of

@@ -1,5 +1,8 @@
-"""One batch of a run, inside a worker: re-plan its SKUs, then push them with the shared
-operation function (`sync.operations.perform` / `perform_price_stock_batch`).
+"""One batch of a run, inside a worker: re-plan its SKUs, then push them through the push
+core (`sync.engine.push.Pusher`) like an inline run — what is Celery's own stays here:
+re-planning a delivered batch, delivery counting, the batch deadline, holding retriable
+failures back for a task retry, and telling the run's other batches that the account
+stopped.
 
 Re-planning is what makes a batch safe to deliver twice: a listing pushed by an earlier
 delivery now plans as a no-op, a create whose answer was lost plans as a create that looks
@@ -16,10 +19,12 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date
 
-from connectors.errors import AuthError, MarketplaceError, RetriableError
+from connectors.errors import MarketplaceError, RetriableError
 from connectors.registry import get_connector
-from sync.operations import failed, perform, perform_price_stock_batch
-from sync.plan import AccountPlan, Operation, OpKind, PlanFilter, plan_account
+from sync.engine.lease import HeldLease
+from sync.engine.push import AccountGate, Pusher, record_bookkeeping
+from sync.operations import failed
+from sync.plan import AccountPlan, PlanFilter, plan_account
 from sync.settings import Account
 from sync.state.groupcommit import GroupCommit
 from sync.state.store import PushResult
@@ -83,22 +88,13 @@ async def push_skus(
     store = ctx.store
     plan = await asyncio.to_thread(replan, ctx, account, run, skus)
     planned = {op.sku for op in plan.operations}
-    if plan.skips:
-        await store.call(
-            store.record_skips,
-            account.name,
-            [(op.sku, op.product_sku, op.reason or "") for op in plan.skips],
-        )
-    if plan.refreshes:
-        await store.call(store.refresh_sources, account.name, plan.refreshes)
+    await record_bookkeeping(store, plan)
     outcome.done.update(sku for sku in skus if sku not in planned)  # no-ops and skips
     ops = list(plan.operations)
     if not ops:
         return
-    creates = [(op.sku, op.product_sku) for op in ops if op.kind is OpKind.CREATE]
-    if creates:  # intent first: a crash after sending makes the next delivery look it up
-        await store.call(store.mark_create_attempted, account.name, creates)
-    deliveries = await store.call(store.add_deliveries, account.name, [o.sku for o in ops])
+    items = [(op.sku, op.product_sku) for op in ops]
+    deliveries = await store.call(store.add_deliveries, account.name, items)
     poison = [op for op in ops if deliveries.get(op.sku, 0) > ctx.tuning.max_deliveries]
     poisoned: list[PushResult] = []
     if poison:
@@ -111,79 +107,47 @@ async def push_skus(
         ops = [op for op in ops if op not in poison]
     client = ctx.client(account)
     sent_before = getattr(client, "requests_sent", 0)
+    retriable_kinds = _retriable_kinds()
+
+    async def stopped(message: str) -> None:
+        # First stop of this batch: every other batch of the run stops too.
+        outcome.auth_error = message
+        await asyncio.to_thread(ctx.runs.block, run.run_id, message)
+
     # The writer encloses the deadline: when it cuts the sending short, the answers already
     # obtained are still committed (and counted done) on the way out, never dropped.
-    async with GroupCommit(store, run.run_id, outcome.committed) as writer:
+    async with (
+        GroupCommit(store, run.run_id, outcome.committed) as writer,
+        HeldLease(
+            store, account.name, holder="", owner=run.token, ttl=ctx.tuning.run_lock_ttl, take=False
+        ) as lease,
+    ):
+
+        async def settle(results: list[PushResult]) -> None:
+            keep = []
+            for result in results:
+                if result.ok or final or result.error_kind not in retriable_kinds:
+                    keep.append(result)
+                else:
+                    outcome.retriable[result.sku] = result
+            await writer.put(keep)
+
         await writer.put(poisoned)
+        pusher = Pusher(
+            account,
+            get_connector(account.marketplace),
+            store,
+            client=lambda: client,
+            settle=settle,
+            owner=run.token,
+            gate=AccountGate(account.name, run.auth_error, on_stop=stopped),
+            lease=lease,
+            policy=ctx.policy(account),
+        )
         try:
             async with asyncio.timeout(ctx.tuning.batch_deadline):
-                await _perform_all(ctx, account, run, ops, outcome, writer, final=final)
+                await pusher.send(pusher.group(ops))
         finally:
             outcome.requests += getattr(client, "requests_sent", 0) - sent_before
-
-
-async def _perform_all(
-    ctx: WorkerContext,
-    account: Account,
-    run: RunInfo,
-    ops: list[Operation],
-    outcome: BatchOutcome,
-    writer: GroupCommit,
-    *,
-    final: bool,
-) -> None:
-    client = ctx.client(account)
-    policy = ctx.policy(account)
-    connector = get_connector(account.marketplace)
-    slots = asyncio.Semaphore(account.concurrency)
-    retriable_kinds = _retriable_kinds()
-    blocked = [run.auth_error] if run.auth_error else []
-
-    async def settle(results: list[PushResult]) -> None:
-        keep = []
-        for result in results:
-            if result.ok or final or result.error_kind not in retriable_kinds:
-                keep.append(result)
-            else:
-                outcome.retriable[result.sku] = result
-        await writer.put(keep)
-
-    async def refuse(items: list[Operation], error: AuthError) -> None:
-        if not blocked:  # first refusal of this batch: every other batch of the run stops too
-            blocked.append(error.message)
-            outcome.auth_error = error.message
-            await asyncio.to_thread(ctx.runs.block, run.run_id, str(error))
-        await writer.put([failed(op, error) for op in items])
-
-    async def one(op: Operation) -> None:
-        async with slots:
-            if blocked:
-                await refuse([op], AuthError(blocked[0], account=account.name))
-                return
-            try:
-                result = await perform(client, op, policy)
-            except AuthError as error:
-                await refuse([op], error)
-                return
-            await settle([result])
-
-    async def fast(chunk: list[Operation]) -> None:
-        async with slots:
-            if blocked:
-                await refuse(chunk, AuthError(blocked[0], account=account.name))
-                return
-            try:
-                results = await perform_price_stock_batch(client, chunk)
-            except AuthError as error:
-                await refuse(chunk, error)
-                return
-            await settle(results)
-
-    jobs = []
-    fast_ops = [op for op in ops if op.kind in (OpKind.PRICE, OpKind.STOCK)]
-    if connector.batch_size > 1 and fast_ops:
-        size = connector.batch_size
-        jobs += [fast(fast_ops[i : i + size]) for i in range(0, len(fast_ops), size)]
-        ops = [op for op in ops if op not in fast_ops]
-    jobs += [one(op) for op in ops]
-    await asyncio.gather(*jobs)
+            # Creates another run holds the claim of are that run's: not retried here.
+            outcome.done.update(op.sku for op in pusher.unclaimed)

@@ -11,16 +11,11 @@ run lock; finishing is idempotent, so two batches racing to the end are harmless
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import select
-
-from sync.state.models import AuditRecord, RunRecord
-from sync.state.store import StateStore
 
 
 def _text(value: bytes | str) -> str:
@@ -182,45 +177,3 @@ class RunBook:
         return Progress(
             run_id, _text(raw[0]), int(raw[1] or 0), int(raw[2] or 0), (raw[3] or b"0") == b"1"
         )
-
-
-def run_outcome(store: StateStore, run_id: int) -> tuple[Counter[str], list[tuple[str, str]]]:
-    """Per operation kind the listings done, and the (sku, message) that failed, from the
-    audit rows of the run (the last outcome of each SKU counts: redeliveries repeat some)."""
-    query = (
-        select(AuditRecord.sku, AuditRecord.operation, AuditRecord.outcome, AuditRecord.message)
-        .where(AuditRecord.run_id == run_id)
-        .order_by(AuditRecord.id)
-    )
-    last: dict[str, tuple[str, str, str | None]] = {}
-    with store.engine.connect() as conn:
-        for sku, operation, outcome, message in conn.execute(query):
-            last[sku] = (operation, outcome, message)
-    done: Counter[str] = Counter()
-    failures: list[tuple[str, str]] = []
-    for sku, (operation, outcome, message) in last.items():
-        if outcome == "ok":
-            done[operation] += 1
-        else:
-            failures.append((sku, message or ""))
-    return done, failures
-
-
-def run_row(store: StateStore, run_id: int) -> dict[str, Any] | None:
-    """The run's row in the state store (status, planned, outcome, requests, times)."""
-    table = RunRecord.__table__
-    with store.engine.connect() as conn:
-        row = conn.execute(select(table).where(table.c.id == run_id)).first()
-    if row is None:
-        return None
-    keys = (
-        "account",
-        "kind",
-        "status",
-        "planned",
-        "outcome",
-        "requests",
-        "started_at",
-        "finished_at",
-    )
-    return {key: row._mapping[key] for key in keys}

@@ -21,19 +21,21 @@ from typing import Any
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from connectors.errors import AuthError
 from connectors.registry import get_connector
-from sync.executor import adopt_remote
+from sync.engine.lease import HeldLease, LeaseBusy
+from sync.engine.push import AccountGate, Pusher, record_bookkeeping
+from sync.engine.runs import run_outcome, run_status
 from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
 from sync.reconcile import reconcile_account
 from sync.settings import Account, ConfigError
 from sync.state.index import BindingIndex
+from sync.state.leases import Leases, who_am_i
 from sync.state.store import PushResult
 from workers.app import app
 from workers.context import WorkerContext, get_context
-from workers.locks import ListingLocks, OwnedLock, run_lock
+from workers.locks import ListingLocks
 from workers.push import BatchOutcome, push_skus
-from workers.runs import RunInfo, run_outcome
+from workers.runs import RunInfo
 
 log = logging.getLogger("ocop_sync.tasks")
 
@@ -58,8 +60,10 @@ def batch_plan(plan: AccountPlan, size: int) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _lock(ctx: WorkerContext, account: str) -> OwnedLock:
-    return run_lock(ctx.redis, account, ctx.tuning.run_lock_ttl)
+def _leases(ctx: WorkerContext) -> Leases:
+    # A Celery run's lease is renewed by each of its batches; between them (a retry's
+    # countdown) nothing renews it, hence a lifetime of the run lock's length.
+    return Leases(ctx.store, ctx.tuning.run_lock_ttl)
 
 
 # -- triggers ------------------------------------------------------------------------------
@@ -81,18 +85,23 @@ def plan_task(
     force: bool = False,
     catalog: str | None = None,
 ) -> dict[str, Any]:
-    """Plan one account and send its batches; "already running" when a run holds the lock."""
+    """Plan one account and send its batches; "already running" when another run (of any
+    path: a worker's, an operator's inline one) holds the account's lease."""
     ctx = get_context()
     acc = ctx.account(account)
     token = self.request.id or uuid.uuid4().hex
-    lock = _lock(ctx, account)
-    if not lock.acquire(token):
-        return {"account": account, "status": "already running", "run_id": _current_run(ctx, lock)}
+    leases = _leases(ctx)
+    if leases.acquire(account, token, who_am_i(f"celery {trigger}")) is not None:
+        return {
+            "account": account,
+            "status": "already running",
+            "run_id": _current_run(ctx, account),
+        }
     existing = ctx.runs.run_for_token(token)
     if existing is not None:  # this message was delivered before: finish sending its batches
         info = ctx.runs.info(existing)
         if info is None or info.finished:
-            lock.release(token)  # that run is over (our ack was lost); we re-took its lock
+            leases.release(account, token)  # that run is over (our ack was lost)
         elif not send_batches(ctx, existing, account):
             finish_run(ctx, existing)  # every batch done already: close it and free the lock
         return {"account": account, "status": "started", "run_id": existing, "skipped": []}
@@ -100,19 +109,18 @@ def plan_task(
         flt = PlanFilter(skus=frozenset(skus or ()), failed_only=failed_only, force=force)
         return _plan_and_send(ctx, acc, token, kind, trigger, flt, catalog)
     except BaseException:
-        lock.release(token)
+        leases.release(account, token)
         raise
 
 
-def _current_run(ctx: WorkerContext, lock: OwnedLock, wait: float = 10.0) -> int | None:
-    """The run holding the account's lock; waits a little while its planner is still
-    planning (no run id yet). None when the holder is a reconcile scan."""
+def _current_run(ctx: WorkerContext, account: str, wait: float = 10.0) -> int | None:
+    """The run holding the account's lease; waits a little while its planner is still
+    planning (no run id yet). None when the holder is a reconcile or dedupe scan."""
     deadline = time.monotonic() + wait
     while True:
-        holder = lock.holder()
-        run_id = ctx.runs.run_for_token(holder) if holder else None
-        if run_id is not None or holder is None or time.monotonic() > deadline:
-            return run_id
+        lease = _leases(ctx).holder(account)
+        if lease is None or lease.run_id is not None or time.monotonic() > deadline:
+            return lease.run_id if lease else None
         time.sleep(0.2)
 
 
@@ -131,11 +139,11 @@ def _plan_and_send(
     bindings = BindingIndex.load(ctx.store, account.name)
     flt = dataclasses.replace(flt, held=flt.held | index.held)
     plan = plan_account(index.catalog, account, connector, bindings, date.today(), flt=flt)
-    requests = ctx.run(_adopt_remote(ctx, account, plan))
+    requests = ctx.run(_adopt_remote(ctx, account, plan, token))
     skips = [(op.sku, op.product_sku, op.reason or "") for op in plan.skips]
-    ctx.store.record_skips(account.name, skips)
-    ctx.store.refresh_sources(account.name, plan.refreshes)
+    ctx.run(record_bookkeeping(ctx.store, plan))
     run_id = ctx.store.start_run(account.name, kind, trigger, plan.counts)
+    _leases(ctx).renew(account.name, token, run_id)
     size = ctx.tuning.batch_ops(account.rate_limit, ctx.settings.batch_size)
     batches = batch_plan(plan, size)
     ctx.runs.open(
@@ -168,22 +176,28 @@ def _plan_and_send(
     }
 
 
-async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan) -> int:
-    """With no state for the account, scan the marketplace once: creates of SKUs it already
-    has are marked so their batch looks them up (adopts) instead of duplicating them."""
-    creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
-    if not (plan.fresh_state and creates):
+async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan, token: str) -> int:
+    """With no state for the account, scan the marketplace once (the push core's scan):
+    creates of SKUs it already has are marked so their batch looks them up (adopts)
+    instead of duplicating them. A refusal is left for the batches, which meet it too."""
+    if not plan.fresh_state:
         return 0
     client = ctx.client(account)
     before = getattr(client, "requests_sent", 0)
-    try:
-        await adopt_remote(client, plan)
-    except AuthError:
-        pass  # every batch will meet the same refusal and record it
-    except Exception:  # the scan only adds safety: without it, every create looks up first
-        for op in creates:
-            op.lookup_first = True
-    found = [(op.sku, op.product_sku) for op in creates if op.lookup_first]
+
+    async def nowhere(_results: list[PushResult]) -> None:
+        return None
+
+    pusher = Pusher(
+        account,
+        get_connector(account.marketplace),
+        ctx.store,
+        client=lambda: client,
+        settle=nowhere,
+        owner=token,
+        gate=AccountGate(account.name),
+    )
+    found = [(op.sku, op.product_sku) for op in await pusher.prepare_creates(plan)]
     await asyncio.to_thread(ctx.store.mark_create_attempted, account.name, found)
     return int(getattr(client, "requests_sent", 0) - before)
 
@@ -220,7 +234,12 @@ def push_batch(
         log.error("run %s batch %s: %s", run_id, batch, exc)
         _batch_finished(ctx, run, batch, 0)
         return
-    _lock(ctx, account).renew(run.token)
+    if not _leases(ctx).renew(account, run.token):
+        # Another run took the account over (this run's lease expired): its listings are
+        # that run's now. Nothing is sent; the batch is over.
+        log.warning("run %s batch %s: the account's lease is held by another run", run_id, batch)
+        _batch_finished(ctx, run, batch, 0)
+        return
     retries = int(self.request.retries or 0)
     cooldown = ctx.run(ctx.limiter(acc).cooldown_left())
     if cooldown > 2.0:
@@ -343,13 +362,13 @@ def finish_run(ctx: WorkerContext, run_id: int) -> None:
     """Close the run in the state store and free its account (idempotent)."""
     run = ctx.runs.info(run_id)
     done, failures = run_outcome(ctx.store, run_id)
-    status = "failed" if failures else "done"
+    status = run_status(len(failures), run.auth_error if run else None)
     ctx.store.finish_run(
         run_id, {**done, "failed": len(failures)}, ctx.runs.requests(run_id), status
     )
     ctx.runs.mark_finished(run_id)
     if run is not None:
-        _lock(ctx, run.account).release(run.token)
+        _leases(ctx).release(run.account, run.token)
     log.info("run %s finished: %s, %d failed", run_id, dict(done), len(failures))
 
 
@@ -378,29 +397,18 @@ def reconcile_task(self: Task, account: str, trigger: str = "beat") -> dict[str,
     """Compare the account's remote listings with the state, then sync to repair drift."""
     ctx = get_context()
     acc = ctx.account(account)
-    token = self.request.id or uuid.uuid4().hex
-    lock = _lock(ctx, account)
-    if not lock.acquire(token):
+    if _leases(ctx).holder(account) is not None:
         raise self.retry(countdown=ctx.tuning.max_countdown, max_retries=120)
     try:
-        report = ctx.run(_reconcile(ctx, acc, lock, token))
-    finally:
-        lock.release(token)
+        report = ctx.run(_reconcile(ctx, acc, self.request.id or uuid.uuid4().hex))
+    except LeaseBusy:
+        raise self.retry(countdown=ctx.tuning.max_countdown, max_retries=120) from None
     plan_task.apply_async(kwargs={"account": account, "kind": "reconcile", "trigger": trigger})
     return report
 
 
-async def _reconcile(
-    ctx: WorkerContext, account: Account, lock: OwnedLock, token: str
-) -> dict[str, Any]:
-    async def keep_lock() -> None:
-        while True:  # the scan may be long: renew the run lock while it runs
-            await asyncio.sleep(lock.ttl / 3)
-            await asyncio.to_thread(lock.renew, token)
-
-    keeper = asyncio.create_task(keep_lock())
-    try:
+async def _reconcile(ctx: WorkerContext, account: Account, token: str) -> dict[str, Any]:
+    # The scan holds the account's lease (renewed while it runs): no push meanwhile.
+    async with HeldLease(ctx.store, account.name, holder=who_am_i("celery reconcile"), owner=token):
         report = await reconcile_account(ctx.client(account), ctx.store)
-    finally:
-        keeper.cancel()
     return report.as_dict()

@@ -17,7 +17,8 @@ class Exit(IntEnum):
     OK = 0
     INVALID = 1  # validate: some rows are invalid
     USAGE = 2  # usage or configuration error, unreadable input
-    FAILED = 3  # sync: some listings failed
+    FAILED = 3  # sync: some listings failed, or an account stopped (refused, unreachable)
+    BUSY = 4  # sync: an account was not pushed because another run holds it (its lease)
 
 
 # Piped output (CI logs, `| less`) gets wide tables instead of rich's 80-column default.

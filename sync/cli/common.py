@@ -31,6 +31,13 @@ StateOpt = typer.Option(
     None, "--state-url", help="State database URL (overrides the configuration)."
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
+WaitLockOpt = typer.Option(
+    5.0,
+    "--wait-lock",
+    min=0.0,
+    metavar="SECONDS",
+    help="How long to wait for an account another run is syncing (then exit 4).",
+)
 
 
 @contextmanager
@@ -84,6 +91,7 @@ def reports_table(reports: list[RunReport], title: str) -> Table:
     for column in (
         "account",
         "created",
+        "adopted",
         "updated",
         "relisted",
         "price",
@@ -100,13 +108,14 @@ def reports_table(reports: list[RunReport], title: str) -> Table:
         table.add_row(
             r.account,
             str(r.done["create"]),
+            str(r.done["adopt"]),
             str(r.done["update"]),
             str(r.done["relist"]),
             str(r.done["price"]),
             str(r.done["stock"]),
             str(r.done["delist"]),
             f"[red]{r.failed}[/red]" if r.failed else "0",
-            str(len(r.skipped)),
+            str(r.skips),
             str(r.planned.get("noop", 0)),
             str(r.requests),
             f"{r.seconds:.1f}",
@@ -117,8 +126,10 @@ def reports_table(reports: list[RunReport], title: str) -> Table:
 def print_failures(reports: list[RunReport], limit: int = 20) -> None:
     """The first failures of each account, with the marketplace's message."""
     for r in reports:
-        if r.auth_error:
-            err_console.print(f"[red]{r.account}: authentication refused[/red] — {r.auth_error}")
+        if r.busy:
+            err_console.print(f"[yellow]{r.account}: not synced[/yellow] — {r.busy}")
+        if r.stopped:
+            err_console.print(f"[red]{r.account}: stopped[/red] — {r.stopped}")
         for sku, message in r.errors[:limit]:
             console.print(f"[red]failed[/red] {r.account} {sku}: {message}")
         if len(r.errors) > limit:

@@ -10,13 +10,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from sync.cli.app import Exit, app, console
+from sync.cli.app import Exit, app, console, err_console
 from sync.cli.common import (
     AccountsOpt,
     CatalogOpt,
     ConfigOpt,
     JsonOpt,
     StateOpt,
+    WaitLockOpt,
     print_failures,
     print_json,
     progress_bar,
@@ -27,11 +28,10 @@ from sync.cli.common import (
 )
 from sync.cli.workers import Via, ViaOpt, WaitOpt, run_via_celery
 from sync.executor import RunReport
-from sync.plan import PUSH_KINDS, AccountPlan, PlanFilter
+from sync.plan import AccountPlan, PlanFilter
 from sync.runner import (
     Job,
-    execute_plans,
-    make_plans,
+    dedupe_accounts,
     open_job,
     plan_streamed,
     reconcile_accounts,
@@ -99,18 +99,9 @@ def plan(
                 console.print(f"{p.account.name} {op.kind.value:7} {op.sku}{why}")
 
 
-def run_and_report(job: Job, plans: list[AccountPlan], kind: str, as_json: bool) -> None:
-    """Execute plans inline with a progress bar, print the outcome, exit 0 or 3."""
-    total = sum(len(p.operations) for p in plans)
-    with progress_bar(total, enabled=not as_json) as bar:
-        task = bar.add_task(kind, total=total)
-        reports = asyncio.run(
-            execute_plans(job, plans, kind=kind, progress=lambda _a, n: bar.advance(task, n))
-        )
-    finish(reports, kind, as_json)
-
-
-def stream_and_report(job: Job, flt: PlanFilter, kind: str, as_json: bool) -> None:
+def stream_and_report(
+    job: Job, flt: PlanFilter, kind: str, as_json: bool, lease_wait: float
+) -> None:
     """Stream the catalog through every account (`sync.stream`) with a progress bar whose
     total grows as chunks are planned; print row errors, the outcome; exit 0 or 3."""
     assert job.stream is not None
@@ -133,6 +124,7 @@ def stream_and_report(job: Job, flt: PlanFilter, kind: str, as_json: bool) -> No
                         kind=kind,
                         progress=lambda _a, n: bar.advance(task, n),
                         on_planned=more,
+                        lease_wait=lease_wait,
                     )
                 )
             finally:
@@ -141,14 +133,17 @@ def stream_and_report(job: Job, flt: PlanFilter, kind: str, as_json: bool) -> No
 
 
 def finish(reports: list[RunReport], kind: str, as_json: bool) -> None:
-    """Print run reports and exit with 3 when any listing failed."""
+    """Print run reports; exit 3 when a listing failed or an account stopped, else 4 when
+    an account was not pushed because another run held it."""
     if as_json:
         print_json([r.as_dict() for r in reports])
     else:
         console.print(reports_table(reports, title=kind.capitalize()))
         print_failures(reports)
-    if any(r.failed or r.auth_error for r in reports):
+    if any(r.failed or r.stopped for r in reports):
         raise typer.Exit(Exit.FAILED)
+    if any(r.busy for r in reports):
+        raise typer.Exit(Exit.BUSY)
 
 
 @app.command()
@@ -161,6 +156,7 @@ def sync(
     as_json: bool = JsonOpt,
     via: Via = ViaOpt,
     wait: bool = WaitOpt,
+    wait_lock: float = WaitLockOpt,
 ) -> None:
     """Push what changed since the last run (creates, updates, price/stock, delistings)."""
     if via is Via.celery:
@@ -168,7 +164,7 @@ def sync(
         return
     with user_errors():
         job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
-    stream_and_report(job, PlanFilter(skus=frozenset(sku)), "sync", as_json)
+    stream_and_report(job, PlanFilter(skus=frozenset(sku)), "sync", as_json, wait_lock)
 
 
 @app.command()
@@ -183,6 +179,7 @@ def resync(
     as_json: bool = JsonOpt,
     via: Via = ViaOpt,
     wait: bool = WaitOpt,
+    wait_lock: float = WaitLockOpt,
 ) -> None:
     """Force a push regardless of hashes: one SKU, the failed ones, or everything."""
     if not (sku or failed or everything):
@@ -194,7 +191,7 @@ def resync(
     with user_errors():
         job = open_job(settings_from(config, state_url), [account], catalog=catalog, stream=True)
     flt = PlanFilter(skus=frozenset(sku), failed_only=failed, force=True)
-    stream_and_report(job, flt, "resync", as_json)
+    stream_and_report(job, flt, "resync", as_json, wait_lock)
 
 
 def _celery_run(
@@ -234,16 +231,17 @@ def reconcile(
     config: Path | None = ConfigOpt,
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
+    wait_lock: float = WaitLockOpt,
 ) -> None:
-    """Compare remote listings with the state; re-push hand edits, report unknown listings."""
+    """Compare remote listings with the state; re-push hand edits; report unknown listings
+    and SKUs listed more than once (`ocop-sync dedupe` removes the extra copies)."""
     with user_errors():
-        job = open_job(settings_from(config, state_url), account, catalog=catalog)
-        observed = asyncio.run(reconcile_accounts(job))
-        plans = make_plans(job, date.today())
-    pushes = sum(1 for p in plans for op in p.operations if op.kind in PUSH_KINDS)
+        job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
+        observed = asyncio.run(reconcile_accounts(job, lease_wait=wait_lock))
     if not as_json:
         table = Table(title="Reconcile")
-        for column in ("account", "remote", "missing", "edited", "inactive", "unknown"):
+        columns = ("account", "remote", "missing", "edited", "inactive", "unknown", "duplicated")
+        for column in columns:
             table.add_column(column, justify="left" if column == "account" else "right")
         for r in observed:
             table.add_row(
@@ -253,20 +251,78 @@ def reconcile(
                 str(len(r.edited)),
                 str(len(r.inactive)),
                 str(len(r.unknown)),
+                str(len(r.duplicates)),
             )
         console.print(table)
         for r in observed:
+            if r.busy:
+                err_console.print(f"[yellow]{r.account}: not reconciled[/yellow] — {r.busy}")
             for sku in r.unknown[:20]:
                 console.print(
                     f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)"
                 )
+            for sku, ids in sorted(r.duplicates.items())[:20]:
+                console.print(
+                    f"[red]duplicated[/red] {r.account} {sku}: {len(ids)} listings "
+                    f"({', '.join(ids)}); `ocop-sync dedupe --account {r.account}`"
+                )
+    # The repairs go through the same streamed run as `sync`, each account under its lease.
+    scanned = [a for a in job.accounts if not any(r.account == a.name and r.busy for r in observed)]
+    job.accounts = scanned
+    reports: list[RunReport] = []
+    if scanned:
+        assert job.stream is not None
+        with user_errors():
+            try:
+                reports = asyncio.run(
+                    sync_streamed(job, date.today(), kind="reconcile", lease_wait=wait_lock)
+                )
+            finally:
+                warn_row_errors(job.stream.errors)
     if as_json:
-        reports = asyncio.run(execute_plans(job, plans, kind="reconcile")) if pushes else []
         print_json(
             {"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]}
         )
-        if any(r.failed for r in reports):
-            raise typer.Exit(Exit.FAILED)
-        return
-    if pushes:
-        run_and_report(job, plans, "reconcile", as_json)
+    elif reports:
+        console.print(reports_table(reports, title="Reconcile"))
+        print_failures(reports)
+    if any(r.failed or r.stopped for r in reports):
+        raise typer.Exit(Exit.FAILED)
+    if any(r.busy for r in observed) or any(r.busy for r in reports):
+        raise typer.Exit(Exit.BUSY)
+
+
+@app.command()
+def dedupe(
+    account: str = typer.Option(..., "--account", "-a", help="Account to dedupe."),
+    apply: bool = typer.Option(
+        False, "--apply", help="Delist the extra copies (default: only show them)."
+    ),
+    config: Path | None = ConfigOpt,
+    state_url: str | None = StateOpt,
+    as_json: bool = JsonOpt,
+    wait_lock: float = WaitLockOpt,
+) -> None:
+    """Show SKUs listed more than once on the marketplace; with --apply delist every copy
+    but the one bound in the state (or the first listed, when none is bound)."""
+    with user_errors():
+        job = open_job(settings_from(config, state_url), [account], need_catalog=False)
+        report = asyncio.run(dedupe_accounts(job, apply=apply, lease_wait=wait_lock))[0]
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        verb = "delisted" if apply else "would delist"
+        for sku, ids in sorted(report.extra.items()):
+            console.print(f"{sku}: keep {report.keep[sku]}, {verb} {', '.join(ids)}")
+        if not report.extra and not report.busy:
+            console.print(f"{account}: no SKU is listed more than once")
+        elif not apply and report.extra:
+            console.print("dry run: nothing changed (add --apply to delist the extra copies)")
+        for sku, remote_id, message in report.failed:
+            err_console.print(f"[red]failed[/red] {sku} {remote_id}: {message}")
+        if report.busy:
+            err_console.print(f"[yellow]{account}: not deduped[/yellow] — {report.busy}")
+    if report.failed:
+        raise typer.Exit(Exit.FAILED)
+    if report.busy:
+        raise typer.Exit(Exit.BUSY)

@@ -13,14 +13,15 @@ import contextlib
 import time
 import uuid
 
-from sync.state.leases import Lease, LeaseBusy, LeaseLost, Leases
+from sync.state.leases import Lease, LeaseBusy, LeaseLost, Leases, holder_is_dead
 from sync.state.store import StateStore
 
 INLINE_TTL = 30.0  # seconds a dead inline holder blocks the account (heartbeat every ttl/3)
 
 
 class HeldLease:
-    """One run's hold on one account's lease.
+    """One run's hold on one account's lease (with `take=False`, the keeping alive of a
+    lease its owner took earlier: a Celery run's, taken by its plan task, kept by each batch).
 
     async with HeldLease(store, "voso-backan", holder="cli pid 1 on host", wait=5):
         ...  # LeaseBusy on entry when another run kept it for `wait` seconds
@@ -35,6 +36,7 @@ class HeldLease:
         wait: float = 0.0,
         ttl: float = INLINE_TTL,
         owner: str | None = None,
+        take: bool = True,
     ) -> None:
         self.store = store
         self.account = account
@@ -43,9 +45,14 @@ class HeldLease:
         self.owner = owner or uuid.uuid4().hex
         self.leases = Leases(store, ttl)
         self.lost = False
+        self.take = take  # False: keep alive a lease `owner` took earlier (a Celery run's)
         self._beat: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> HeldLease:
+        if not self.take:
+            self.lost = not await asyncio.to_thread(self.leases.renew, self.account, self.owner)
+            self._beat = asyncio.create_task(self._heartbeat())
+            return self
         deadline = time.monotonic() + self.wait
         while True:
             busy: Lease | None = await asyncio.to_thread(
@@ -53,6 +60,10 @@ class HeldLease:
             )
             if busy is None:
                 break
+            if holder_is_dead(busy.holder) and await asyncio.to_thread(
+                self.leases.take_over, self.account, self.owner, self.holder, busy
+            ):
+                break  # its holder was killed on this machine: no need to wait it out
             left = deadline - time.monotonic()
             if left <= 0:
                 raise LeaseBusy(busy)
@@ -87,7 +98,8 @@ class HeldLease:
             self._beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._beat
-        await asyncio.to_thread(self.leases.release, self.account, self.owner)
+        if self.take:
+            await asyncio.to_thread(self.leases.release, self.account, self.owner)
 
 
 __all__ = ["INLINE_TTL", "HeldLease", "LeaseBusy", "LeaseLost"]

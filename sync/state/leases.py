@@ -18,6 +18,7 @@ absorbs the skew between machines.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,21 @@ def _aware(value: datetime) -> datetime:
 def who_am_i(trigger: str) -> str:
     """A holder description for people: what runs it, which process, which machine."""
     return f"{trigger} pid {os.getpid()} on {socket.gethostname()}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when `holder` names a process of this machine that no longer exists (killed):
+    its lease need not be waited out. Holders on other machines are never judged."""
+    found = re.search(r" pid (\d+) on (\S+)$", holder)
+    if found is None or found.group(2) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -119,6 +135,25 @@ class Leases:
         assert current is not None
         return None if current.owner == owner else current
 
+    def take_over(self, account: str, owner: str, holder: str, dead: Lease) -> bool:
+        """Take the lease from `dead` (a holder known to be gone) before its expiry; False
+        when it changed hands meanwhile."""
+        now = utcnow()
+        with self.store.engine.begin() as conn:
+            result = conn.execute(
+                update(LeaseRecord)
+                .where(LeaseRecord.account == account, LeaseRecord.owner == dead.owner)
+                .values(
+                    owner=owner,
+                    run_id=None,
+                    holder=holder,
+                    acquired_at=now,
+                    heartbeat_at=now,
+                    expires_at=now + timedelta(seconds=self.ttl),
+                )
+            )
+        return result.rowcount == 1
+
     def renew(self, account: str, owner: str, run_id: int | None = None) -> bool:
         """Heartbeat: push the expiry out. False when `owner` no longer holds the lease."""
         now = utcnow()
@@ -159,8 +194,8 @@ class Leases:
         """Record the create intent of these (sku, product_sku) and claim each for `owner`.
 
         Returns the SKUs `owner` now holds the claim of — only those may be created — each
-        with whether it must be looked up first: True unless its binding was made just now
-        (an earlier attempt, another run or a remote scan may have created it). A claim of
+        with whether it must be looked up first: True when a create of it was attempted
+        before (that attempt, another run's, may have created it). A claim of
         a run that still holds the account's live lease is never taken."""
         if not items:
             return {}
@@ -185,29 +220,36 @@ class Leases:
                 )
                 claimed.update(dict.fromkeys(fresh, False))
                 others = [sku for sku, _ in part if sku not in fresh]
-                if not others:
-                    continue
-                taken = conn.execute(
-                    update(BindingRecord)
-                    .where(
-                        BindingRecord.account == account,
-                        BindingRecord.sku.in_(others),
-                        or_(
-                            BindingRecord.create_claim.is_(None),
-                            BindingRecord.create_claim == owner,
-                            ~live_owner,
-                        ),
+                # Rows that exist but never saw a create (a skipped listing, a delivery
+                # counted) are as fresh; rows whose create was attempted are looked up.
+                for attempted in (False, True):
+                    if not others:
+                        break
+                    taken = set(
+                        conn.execute(
+                            update(BindingRecord)
+                            .where(
+                                BindingRecord.account == account,
+                                BindingRecord.sku.in_(others),
+                                BindingRecord.create_attempted == attempted,
+                                or_(
+                                    BindingRecord.create_claim.is_(None),
+                                    BindingRecord.create_claim == owner,
+                                    ~live_owner,
+                                ),
+                            )
+                            .values(
+                                create_claim=owner,
+                                create_claimed_at=now,
+                                create_attempted=True,
+                                updated_at=now,
+                            )
+                            .returning(BindingRecord.sku)
+                            .execution_options(synchronize_session=False)
+                        ).scalars()
                     )
-                    .values(
-                        create_claim=owner,
-                        create_claimed_at=now,
-                        create_attempted=True,
-                        updated_at=now,
-                    )
-                    .returning(BindingRecord.sku)
-                    .execution_options(synchronize_session=False)
-                ).scalars()
-                claimed.update(dict.fromkeys(taken, True))
+                    claimed.update(dict.fromkeys(taken, attempted))
+                    others = [sku for sku in others if sku not in taken]
         return claimed
 
 

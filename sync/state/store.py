@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+import fcntl
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -152,13 +154,31 @@ class StateStore:
 
     # -- schema -----------------------------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision, one process at a time (two
+        commands started together on a new database would both create its tables)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as connection:
+        with self._migration_lock(), self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(74470001)")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        # SQLite runs DDL outside the driver's implicit transactions: a lock file beside
+        # the database serialises the migrating processes instead.
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -373,20 +393,43 @@ class StateStore:
                     .values(**values, updated_at=now)
                 )
 
-    def add_deliveries(self, account: str, skus: Sequence[str]) -> dict[str, int]:
-        """Count one more delivery of these SKUs' task; return the new counts (poison guard)."""
+    def add_deliveries(self, account: str, items: Sequence[tuple[str, str]]) -> dict[str, int]:
+        """Count one more delivery of these (sku, product_sku)'s task; return the new counts
+        (poison guard). A listing never pushed yet gets its pending row here: a create's
+        deliveries count before its claim is taken."""
+        if not items:
+            return {}
+        skus = [sku for sku, _ in items]
+        now = utcnow()
+        rows = [
+            {
+                "account": account,
+                "sku": sku,
+                "product_sku": product_sku,
+                "status": BindingStatus.PENDING.value,
+                "create_attempted": False,
+                "attempts": 0,
+                "deliveries": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for sku, product_sku in items
+        ]
         with self.engine.begin() as conn:
+            stmt = self._insert(conn)
             conn.execute(
-                update(BindingRecord)
-                .where(BindingRecord.account == account, BindingRecord.sku.in_(skus))
-                .values(deliveries=BindingRecord.deliveries + 1)
+                stmt.on_conflict_do_update(
+                    index_elements=["account", "sku"],
+                    set_={"deliveries": BindingRecord.deliveries + 1},
+                ),
+                rows,
             )
-            rows = conn.execute(
+            counts = conn.execute(
                 select(BindingRecord.sku, BindingRecord.deliveries).where(
                     BindingRecord.account == account, BindingRecord.sku.in_(skus)
                 )
             )
-            return {sku: n for sku, n in rows}
+            return {sku: n for sku, n in counts}
 
     def reset_deliveries(self, account: str, skus: Sequence[str]) -> None:
         """Forget delivery counts once a batch has finished."""

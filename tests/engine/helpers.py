@@ -7,7 +7,7 @@ from datetime import date
 
 from sync.executor import RunReport
 from sync.plan import AccountPlan, PlanFilter
-from sync.runner import execute_plans, make_plans, open_job
+from sync.runner import open_job, plan_streamed, sync_streamed
 from sync.settings import Settings
 
 TODAY = date(2026, 11, 29)
@@ -16,11 +16,16 @@ TODAY = date(2026, 11, 29)
 def run_pass(
     settings: Settings, today: date = TODAY, flt: PlanFilter | None = None
 ) -> tuple[list[AccountPlan], list[RunReport]]:
-    """Plan and execute every account inline, like `ocop-sync sync`."""
-    job = open_job(settings)
+    """The dry run, then the run, of every account inline, like `ocop-sync plan` then
+    `ocop-sync sync` (both stream the catalog)."""
+    job = open_job(settings, stream=True)
     try:
-        plans = make_plans(job, today, flt)
-        reports = asyncio.run(execute_plans(job, plans))
+        plans = plan_streamed(job, today, flt)
+    finally:
+        job.store.close()
+    job = open_job(settings, stream=True)
+    try:
+        reports = asyncio.run(sync_streamed(job, today, flt))
     finally:
         job.store.close()
     return plans, reports

@@ -82,6 +82,12 @@ def test_a_create_claim_is_held_by_one_owner_while_its_lease_lives(state_url: st
     assert binding is not None and binding.create_attempted
 
 
+def test_a_row_that_never_saw_a_create_is_claimed_as_fresh(state_url: str) -> None:
+    store = StateStore(state_url)
+    store.add_deliveries("acc", [("SKU-9", "P9")])  # a Celery delivery counted first
+    assert Leases(store).claim_creates("acc", "run-a", [("SKU-9", "P9")]) == {"SKU-9": False}
+
+
 def test_held_lease_waits_for_a_busy_account_then_reports_the_holder(state_url: str) -> None:
     a, b = two_stores(state_url)
 

@@ -114,10 +114,14 @@ def test_status_counts_runs_and_delivery_counters(state_url: str) -> None:
         5,
         {"create": 2, "failed": 1},
     )
-    assert store.add_deliveries("acc", ["A-1", "A-3"]) == {"A-1": 1, "A-3": 1}
-    assert store.add_deliveries("acc", ["A-1"]) == {"A-1": 2}
+    assert store.add_deliveries("acc", [("A-1", "A"), ("A-3", "A")]) == {"A-1": 1, "A-3": 1}
+    assert store.add_deliveries("acc", [("A-1", "A")]) == {"A-1": 2}
     store.reset_deliveries("acc", ["A-1"])
     assert store.bindings("acc")["A-1"].deliveries == 0
+    # A create never pushed yet is counted too: its pending row starts here.
+    assert store.add_deliveries("acc", [("NEW-1", "NEW")]) == {"NEW-1": 1}
+    fresh = store.binding("acc", "NEW-1")
+    assert fresh is not None and fresh.status == "pending" and not fresh.create_attempted
 
 
 def test_a_second_connection_sees_committed_results_at_once(state_url: str) -> None:

@@ -168,7 +168,7 @@ def test_sync_under_20_percent_faults_finishes_and_a_second_run_leaves_nothing_f
     finally:
         for server in sandboxes.values():
             set_sandbox(server, fault_rate=0.0)
-    assert all(r.done["create"] + r.failed == LISTABLE_VARIANTS for r in reports)
+    assert all(r.done["create"] + r.done["adopt"] + r.failed == LISTABLE_VARIANTS for r in reports)
     _, reports = run_pass(settings)
     store = StateStore(settings.state_url)
     for account in settings.accounts:
@@ -190,10 +190,10 @@ def test_wrong_credentials_stop_that_account_only_and_name_it(
     )
     _, reports = run_pass(broken)
     bad, *good = reports
-    assert bad.auth_error and victim.name in bad.auth_error
+    assert bad.stopped and victim.name in bad.stopped
     assert bad.failed == LISTABLE_VARIANTS and bad.requests <= 4
     for secret in wrong.values():
-        assert secret.get_secret_value() not in bad.auth_error
+        assert secret.get_secret_value() not in bad.stopped
     assert all(r.failed == 0 and r.done["create"] == LISTABLE_VARIANTS for r in good)
 
 

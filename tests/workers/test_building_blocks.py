@@ -15,7 +15,7 @@ from sync.plan import AccountPlan, Operation, OpKind
 from sync.settings import Account, Schedule, Settings
 from workers.app import celery_config
 from workers.beat import beat_schedule
-from workers.locks import ListingLocks, OwnedLock, run_lock
+from workers.locks import ListingLocks
 from workers.ratelimit import HEADROOM, RedisRateLimiter
 from workers.runs import RunBook
 from workers.tasks import batch_plan
@@ -72,20 +72,6 @@ def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
     free, paused = asyncio.run(scenario())
     assert free < 0.2
     assert 0.95 <= paused < 3.0
-
-
-def test_run_lock_admits_one_holder_and_its_redelivery(redis_url: str) -> None:
-    client = redis.Redis.from_url(redis_url)
-    lock = run_lock(client, "acc", ttl=5)
-    assert lock.acquire("task-1")
-    assert not run_lock(client, "acc", ttl=5).acquire("task-2")  # a second trigger
-    assert run_lock(client, "acc", ttl=5).acquire("task-1")  # the same task, redelivered
-    assert lock.holder() == "task-1"
-    run_lock(client, "acc", ttl=5).release("task-2")  # not the holder: nothing happens
-    assert lock.holder() == "task-1"
-    assert run_lock(client, "acc", ttl=5).renew("task-1")  # another process renews it
-    OwnedLock(client, "ocop:lock:run:acc", 5).release("task-1")
-    assert lock.holder() is None
 
 
 def test_listing_locks_let_only_a_redelivery_take_over_its_own_locks(redis_url: str) -> None:

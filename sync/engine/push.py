@@ -1,0 +1,217 @@
+"""The push core: how one account's operations are grouped, gated and sent.
+
+Every driver calls it — the inline streamed and whole-catalog runs (`sync.executor`) and the
+Celery batch task (`workers.push`) — so a change to how a push behaves is made here once.
+What differs is around it: where results go (`settle`: the inline run commits them all; a
+Celery batch holds retriable ones back for a later task retry) and what else must hear that
+an account stopped (`AccountGate.on_stop`: the Celery run's other batches).
+
+    pusher = Pusher(account, connector, store, client=..., settle=writer.put, owner=token)
+    await pusher.prepare_creates(plan)        # remote scan of an empty state, once a run
+    await pusher.send(pusher.group(plan.operations, hold_fast=True))
+    await pusher.flush()                      # the last, partly filled price/stock batch
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from connectors.base import Connector, MarketplaceClient
+from connectors.errors import AccountError
+from connectors.http import RetryPolicy
+from sync.engine.lease import HeldLease, LeaseLost
+from sync.operations import failed, perform, perform_price_stock_batch
+from sync.plan import AccountPlan, Operation, OpKind
+from sync.settings import Account
+from sync.state.leases import Leases
+from sync.state.store import PushResult, StateStore
+
+CREATE_CHUNK = 25  # creates claimed in one transaction before they are sent
+_CREATE_OR_FAST = frozenset({OpKind.CREATE, OpKind.PRICE, OpKind.STOCK})
+
+Settle = Callable[[list[PushResult]], Awaitable[None]]
+
+
+class AccountGate:
+    """Whether the account may still be sent to in this run. The first account-wide error
+    (refused credentials, an unreachable marketplace, a lost lease) closes it for good."""
+
+    def __init__(
+        self,
+        account: str,
+        message: str | None = None,
+        on_stop: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.account = account
+        self.message = message  # why the account stopped, for people
+        self.on_stop = on_stop
+
+    @property
+    def closed(self) -> bool:
+        """True once the account stopped."""
+        return self.message is not None
+
+    async def close(self, message: str) -> None:
+        """Stop the account; only the first reason is kept and announced."""
+        if self.message is None:
+            self.message = message
+            if self.on_stop is not None:
+                await self.on_stop(message)
+
+    def error(self) -> AccountError:
+        """The error the operations not sent are recorded with."""
+        return AccountError(self.message or "account stopped", account=self.account)
+
+
+async def record_bookkeeping(store: StateStore, plan: AccountPlan) -> None:
+    """Record what a plan decided without sending: skips, and refreshed source hashes."""
+    name = plan.account.name
+    if plan.skips:
+        skips = [(o.sku, o.product_sku, o.reason or "") for o in plan.skips]
+        await store.call(store.record_skips, name, skips)
+    if plan.refreshes:
+        await store.call(store.refresh_sources, name, plan.refreshes)
+
+
+class Pusher:
+    """Sends one account's operations with its concurrency; results go to `settle`."""
+
+    def __init__(
+        self,
+        account: Account,
+        connector: Connector,
+        store: StateStore,
+        *,
+        client: Callable[[], MarketplaceClient],
+        settle: Settle,
+        owner: str,
+        gate: AccountGate | None = None,
+        lease: HeldLease | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.account = account
+        self.connector = connector
+        self.store = store
+        self.client = client
+        self.settle = settle
+        self.owner = owner  # the run's lease token: the create claims are taken in its name
+        self.gate = gate or AccountGate(account.name)
+        self.lease = lease
+        self.policy = policy or RetryPolicy.for_account(account)
+        self.leases = Leases(store)
+        self.unclaimed: list[Operation] = []  # creates another run holds the claim of
+        self._fast: list[Operation] = []  # price/stock changes waiting for a full batch
+        self._remote: set[str] | None = None  # SKUs the remote had when the state was empty
+        self._lookup_all = False  # the remote scan failed: look every create up first
+
+    # -- before sending -----------------------------------------------------------------
+    async def prepare_creates(self, plan: AccountPlan) -> list[Operation]:
+        """With no state for this account, scan its remote listings once per run, so that
+        creates of SKUs the marketplace already has are looked up (adopted) instead of
+        duplicated. One error policy: refused credentials stop the account; any other
+        failure means every create looks its SKU up first. Returns the creates marked."""
+        creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
+        if plan.fresh_state and self._remote is None and not self._lookup_all and creates:
+            try:
+                client = self.client()
+                self._remote = {remote.sku async for remote in client.list_remote(page_size=100)}
+            except AccountError as error:
+                await self.gate.close(str(error))
+            except Exception:
+                self._lookup_all = True  # cannot tell which exist: ask before each create
+        known = self._remote or set()
+        marked = [op for op in creates if self._lookup_all or op.sku in known]
+        for op in marked:
+            op.lookup_first = True
+        return marked
+
+    # -- grouping -----------------------------------------------------------------------
+    def group(self, ops: Sequence[Operation], *, hold_fast: bool = False) -> list[list[Operation]]:
+        """Units of work: chunks of creates, full price/stock batches, single operations.
+
+        With `hold_fast`, price and stock changes wait for companions across calls until a
+        batch is full: a streamed run plans a chunk at a time, and 1 % changed spread over
+        100 chunks would otherwise send 100 small batches instead of a full one per 50
+        changes. What is left goes out with `flush`."""
+        creates = [op for op in ops if op.kind is OpKind.CREATE]
+        fast = [op for op in ops if op.kind in (OpKind.PRICE, OpKind.STOCK)]
+        rest = [op for op in ops if op.kind not in _CREATE_OR_FAST]
+        items = [creates[i : i + CREATE_CHUNK] for i in range(0, len(creates), CREATE_CHUNK)]
+        size = self.connector.batch_size
+        if size > 1:
+            self._fast += fast
+            full = len(self._fast) - len(self._fast) % size if hold_fast else len(self._fast)
+            items += [self._fast[i : i + size] for i in range(0, full, size)]
+            del self._fast[:full]
+        else:
+            items += [[op] for op in fast]
+        return items + [[op] for op in rest]
+
+    async def flush(self) -> None:
+        """Send the price/stock changes still waiting for a full batch."""
+        if self._fast:
+            items, self._fast = [self._fast], []
+            await self.send(items)
+
+    # -- sending ------------------------------------------------------------------------
+    async def send(self, items: list[list[Operation]]) -> None:
+        """Run the items with the account's concurrency. A failing listing never stops the
+        others; an account-wide error stops the account's remaining items."""
+        queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
+        for item in items:
+            queue.put_nowait(item)
+
+        async def worker() -> None:
+            while not queue.empty():
+                await self._handle(queue.get_nowait())
+
+        workers = min(self.account.concurrency, max(1, queue.qsize()))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    def _may_send(self) -> None:
+        if self.lease is not None:
+            self.lease.check()
+        if self.gate.closed:
+            raise self.gate.error()
+
+    async def _handle(self, item: list[Operation]) -> None:
+        pending = list(item)  # operations of this item not yet answered
+        try:
+            self._may_send()
+            if item[0].kind is OpKind.CREATE:
+                pending = await self._claim(item)
+                while pending:
+                    self._may_send()
+                    result = await perform(self.client(), pending[0], self.policy)
+                    pending.pop(0)
+                    await self.settle([result])
+            elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and self.connector.batch_size > 1:
+                results = await perform_price_stock_batch(self.client(), item)
+                pending.clear()
+                await self.settle(results)
+            else:
+                result = await perform(self.client(), item[0], self.policy)
+                pending.clear()
+                await self.settle([result])
+        except LeaseLost as error:
+            # Not failures: the run that took the account over pushes them.
+            await self.gate.close(str(error))
+        except AccountError as error:
+            await self.gate.close(str(error))
+            await self.settle([failed(op, error) for op in pending])
+
+    async def _claim(self, creates: list[Operation]) -> list[Operation]:
+        """Take the create claims of these operations; keep only those this run holds."""
+        items = [(op.sku, op.product_sku) for op in creates]
+        claimed = await self.store.call(
+            self.leases.claim_creates, self.account.name, self.owner, items
+        )
+        mine = []
+        for op in creates:
+            if op.sku not in claimed:
+                self.unclaimed.append(op)
+                continue
+            op.lookup_first = op.lookup_first or claimed[op.sku]
+            mine.append(op)
+        return mine
