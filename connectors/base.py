@@ -178,6 +178,8 @@ class Connector:
     sandbox_kit: SandboxKit
     batch_size: int = 1  # items per update_prices_stocks call (1 = no batch endpoint)
     feed_exporter: Callable[..., None] | None = None  # bulk-upload file for the web portal
+    # Credential keys an account must have (checked before any request is sent).
+    credentials: tuple[str, ...] = ()
     # Set for marketplaces whose shops authorise us by OAuth: the client factory then takes
     # `tokens=` (a connectors.oauth.TokenProvider the engine builds over the token store).
     oauth: OAuthFlow | None = None

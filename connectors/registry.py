@@ -27,10 +27,13 @@ def _load() -> None:
     # One line per marketplace. Imports are local so a broken optional connector cannot
     # stop the others from loading in tools that only need one.
     from connectors.alibaba import CONNECTOR as alibaba
+    from connectors.lazada import CONNECTOR as lazada
     from connectors.postmart import CONNECTOR as postmart
+    from connectors.shopee import CONNECTOR as shopee
+    from connectors.tiktok import CONNECTOR as tiktok
     from connectors.voso import CONNECTOR as voso
 
-    for connector in (voso, postmart, alibaba):
+    for connector in (voso, postmart, alibaba, shopee, lazada, tiktok):
         register(connector)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxConfig, SandboxServer
@@ -20,6 +22,8 @@ from sync.catalog_io import export_catalog
 from sync.executor import RunReport
 from sync.runner import open_job, sync_streamed
 from sync.settings import Account, load_settings
+from sync.state.store import StateStore
+from sync.state.token_provider import authorize_sandbox_accounts
 from sync.tomlwrite import dumps_toml
 
 
@@ -147,6 +151,7 @@ def run_demo(workdir: Path, today: date | None = None) -> DemoResult:
         accounts = demo_accounts({name: s.base_url for name, s in servers.items()})
         write_config(config_path, catalog_path, state_url, accounts)
         settings = load_settings(config_path)
+        authorize_demo_shops(state_url, accounts)
 
         def one_pass(title: str) -> None:
             job = open_job(settings, stream=True)
@@ -166,6 +171,19 @@ def run_demo(workdir: Path, today: date | None = None) -> DemoResult:
         for name, server in servers.items():
             result.sandboxes[name] = httpx.get(server.base_url + "/_sandbox/stats").json()
     return result
+
+
+def authorize_demo_shops(state_url: str, accounts: list[Account]) -> None:
+    """The shop owners' consent on the OAuth sandboxes, stored like `ocop-sync auth` does.
+
+    Tokens are encrypted with OCOP_SYNC_SECRET_KEY; a demo started without one makes a key
+    for this process alone (the demo's tokens are sandbox tokens, dropped with its state)."""
+    os.environ.setdefault("OCOP_SYNC_SECRET_KEY", Fernet.generate_key().decode())
+    store = StateStore(state_url)
+    try:
+        asyncio.run(authorize_sandbox_accounts(store, accounts))
+    finally:
+        store.close()
 
 
 def demo_json(result: DemoResult) -> str:

@@ -15,7 +15,7 @@ from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
 from sync.catalog_io import CatalogStream, LoadResult, load_catalog, open_catalog
 from sync.dedupe import DedupeReport, dedupe_account
-from sync.engine.clients import open_client
+from sync.engine.clients import check_account, open_client
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.executor import Progress, RunReport, run_plans
 from sync.plan import AccountPlan, PlanFilter, plan_all
@@ -65,6 +65,12 @@ def open_job(
     if need_catalog and path is None:
         raise ConfigError("no catalog given (--catalog FILE or `catalog` in the configuration)")
     job = Job(settings, accounts, StateStore(settings.state_url))
+    try:
+        for account in accounts:
+            check_account(account, job.store)
+    except BaseException:
+        job.store.close()
+        raise
     if need_catalog and path is not None:
         try:
             if stream:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -110,19 +110,6 @@ class Settings(BaseSettings):
         if dupes:
             raise ValueError(f"account names must be unique: {', '.join(dupes)}")
         return accounts
-
-    @model_validator(mode="after")
-    def _known_marketplaces(self) -> Settings:
-        from connectors.registry import REGISTRY  # late: connectors import settings types
-
-        for account in self.accounts:
-            if account.marketplace not in REGISTRY:
-                known = ", ".join(sorted(REGISTRY))
-                raise ValueError(
-                    f"account {account.name}: unknown marketplace {account.marketplace!r} "
-                    f"(known: {known})"
-                )
-        return self
 
     @classmethod
     def settings_customise_sources(

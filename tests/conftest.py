@@ -9,11 +9,15 @@ from collections.abc import Iterator
 import httpx
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
 from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxConfig, SandboxServer
 
 PG_ADMIN_URL = os.environ.get("OCOP_SYNC_TEST_PG", "postgresql://root@127.0.0.1:5432/test")
+# OAuth sandbox accounts keep their tokens in the state store, encrypted with this key; set
+# at import so every command and worker the tests start inherits it.
+os.environ.setdefault("OCOP_SYNC_SECRET_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(scope="session")

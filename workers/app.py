@@ -42,7 +42,8 @@ from celery.signals import (
     worker_process_shutdown,
 )
 
-from sync.settings import Settings, load_settings
+from sync.engine.clients import load_config
+from sync.settings import Settings
 from sync.state.store import StateStore
 from workers import context
 from workers.beat import TICK, beat_schedule
@@ -130,7 +131,7 @@ def create_app(settings: Settings, tuning: WorkerTuning | None = None) -> Celery
     return celery
 
 
-settings = load_settings()
+settings = load_config()
 tuning = WorkerTuning()
 app = create_app(settings, tuning)
 

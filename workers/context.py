@@ -27,10 +27,10 @@ from redis.retry import Retry
 
 from connectors.base import MarketplaceClient
 from connectors.http import RetryPolicy
-from connectors.registry import get_connector
 from sync.catalog import Catalog, Product
 from sync.catalog_io import load_catalog
-from sync.settings import Account, ConfigError, Settings, load_settings
+from sync.engine.clients import load_config, open_client
+from sync.settings import Account, ConfigError, Settings
 from sync.state.store import StateStore
 from workers.ratelimit import RedisRateLimiter
 from workers.runs import RunBook
@@ -135,9 +135,8 @@ class WorkerContext:
     def client(self, account: Account) -> MarketplaceClient:
         """The process's client for an account (created once, reused by every task)."""
         if account.name not in self._clients:
-            connector = get_connector(account.marketplace)
-            self._clients[account.name] = connector.client_factory(
-                account, limiter=self.limiter(account), policy=self.policy(account)
+            self._clients[account.name] = open_client(
+                account, self.store, limiter=self.limiter(account), policy=self.policy(account)
             )
         return self._clients[account.name]
 
@@ -184,7 +183,7 @@ def get_context() -> WorkerContext:
     """This process's context, built on first use (and again after a fork)."""
     global _context
     if _context is None or _context.pid != os.getpid():
-        settings = _settings or load_settings()
+        settings = _settings or load_config()
         _context = WorkerContext(settings, _tuning or WorkerTuning())
     return _context
 

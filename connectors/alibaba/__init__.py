@@ -9,6 +9,7 @@ from connectors.alibaba.sandbox import create_app, invalid_listing, sandbox_acco
 from connectors.base import Connector, SandboxKit
 
 CONNECTOR = Connector(
+    credentials=("app_key", "app_secret", "session"),
     name="alibaba",
     title="Alibaba.com (ICBU)",
     mapping=AlibabaMapping(),

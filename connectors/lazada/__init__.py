@@ -11,6 +11,7 @@ from connectors.lazada.oauth import OAUTH, LazadaOAuth
 from connectors.lazada.sandbox import authorize, create_app, invalid_listing, sandbox_account
 
 CONNECTOR = Connector(
+    credentials=("app_key", "app_secret"),
     name="lazada",
     title="Lazada Vietnam",
     mapping=LazadaMapping(),

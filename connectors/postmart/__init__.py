@@ -41,6 +41,7 @@ def invalid_listing(listing: Listing) -> Listing:
 
 
 CONNECTOR = Connector(
+    credentials=("api_key", "api_secret"),
     name="postmart",
     title="Postmart (Vietnam Post)",
     mapping=PostmartMapping(),

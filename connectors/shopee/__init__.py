@@ -84,6 +84,7 @@ def make_client(account: Account, *, tokens: TokenProvider, **kwargs: Any) -> Sh
 
 
 CONNECTOR = Connector(
+    credentials=("partner_id", "partner_key"),
     name="shopee",
     title="Shopee",
     mapping=MAPPING,

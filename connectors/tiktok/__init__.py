@@ -10,6 +10,7 @@ from connectors.tiktok.oauth import TikTokOAuth
 from connectors.tiktok.sandbox import authorize, create_app, invalid_listing, sandbox_account
 
 CONNECTOR = Connector(
+    credentials=("app_key", "app_secret"),
     name="tiktok",
     title="TikTok Shop",
     mapping=TikTokMapping(),

@@ -51,6 +51,7 @@ def invalid_listing(listing: Listing) -> Listing:
 
 
 CONNECTOR = Connector(
+    credentials=("username", "password"),
     name="voso",
     title="Voso (Viettel Post)",
     mapping=MAPPING,

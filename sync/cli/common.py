@@ -14,8 +14,9 @@ from rich.table import Table
 
 from sync.catalog_io import CatalogFileError, RowError
 from sync.cli.app import Exit, console, err_console
+from sync.engine.clients import load_config
 from sync.executor import RunReport
-from sync.settings import ConfigError, Settings, load_settings
+from sync.settings import ConfigError, Settings
 
 ConfigOpt = typer.Option(
     None,
@@ -55,7 +56,7 @@ def user_errors() -> Iterator[None]:
 
 def settings_from(config: Path | None, state_url: str | None = None) -> Settings:
     """Load settings, applying a --state-url override."""
-    return load_settings(config, state_url=state_url)
+    return load_config(config, state_url=state_url)
 
 
 def print_json(data: Any) -> None:
@@ -134,3 +135,17 @@ def print_failures(reports: list[RunReport], limit: int = 20) -> None:
             console.print(f"[red]failed[/red] {r.account} {sku}: {message}")
         if len(r.errors) > limit:
             console.print(f"… {len(r.errors) - limit} more failures: `ocop-sync failures`")
+
+
+def finish(reports: list[RunReport], kind: str, as_json: bool) -> None:
+    """Print run reports; exit 3 when a listing failed or an account stopped, else 4 when
+    an account was not pushed because another run held it."""
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+    else:
+        console.print(reports_table(reports, title=kind.capitalize()))
+        print_failures(reports)
+    if any(r.failed or r.stopped for r in reports):
+        raise typer.Exit(Exit.FAILED)
+    if any(r.busy for r in reports):
+        raise typer.Exit(Exit.BUSY)

@@ -20,7 +20,8 @@ from sync.catalog import Catalog
 from sync.catalog_io import load_catalog
 from sync.cli.app import Exit, app, console, err_console
 from sync.cli.common import CatalogOpt, ConfigOpt, user_errors, warn_row_errors
-from sync.settings import Account, ConfigError, load_settings
+from sync.engine.clients import load_config
+from sync.settings import Account, ConfigError
 
 _SHOWN = 20  # skipped items printed one per line before "… and N more"
 
@@ -88,7 +89,7 @@ def export_feed(
     Exit 0: every listing went in; 1: rows or listings left out (file still written); 2: usage.
     """
     with user_errors():
-        settings = load_settings(config)
+        settings = load_config(config)
         chosen = settings.account(account)
         connector = get_connector(chosen.marketplace)
         if connector.feed_exporter is None:

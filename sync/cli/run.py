@@ -18,6 +18,7 @@ from sync.cli.common import (
     JsonOpt,
     StateOpt,
     WaitLockOpt,
+    finish,
     print_failures,
     print_json,
     progress_bar,
@@ -130,20 +131,6 @@ def stream_and_report(
             finally:
                 warn_row_errors(job.stream.errors)
     finish(reports, kind, as_json)
-
-
-def finish(reports: list[RunReport], kind: str, as_json: bool) -> None:
-    """Print run reports; exit 3 when a listing failed or an account stopped, else 4 when
-    an account was not pushed because another run held it."""
-    if as_json:
-        print_json([r.as_dict() for r in reports])
-    else:
-        console.print(reports_table(reports, title=kind.capitalize()))
-        print_failures(reports)
-    if any(r.failed or r.stopped for r in reports):
-        raise typer.Exit(Exit.FAILED)
-    if any(r.busy for r in reports):
-        raise typer.Exit(Exit.BUSY)
 
 
 @app.command()

@@ -13,8 +13,9 @@ from pathlib import Path
 import typer
 
 from sync.cli.app import Exit, app, console, err_console
-from sync.cli.common import ConfigOpt, print_json, progress_bar, user_errors
-from sync.settings import Settings, load_settings
+from sync.cli.common import ConfigOpt, finish, print_json, progress_bar, user_errors
+from sync.engine.clients import load_config
+from sync.settings import Settings
 
 
 class Via(StrEnum):
@@ -37,7 +38,7 @@ WaitOpt = typer.Option(
 
 def _use_config(config: Path | None) -> Settings:
     """Load settings and point the Celery app (imported next) at the same file."""
-    settings = load_settings(config)
+    settings = load_config(config)
     if config is not None:
         os.environ["OCOP_SYNC_CONFIG"] = str(config.resolve())
     return settings
@@ -119,7 +120,6 @@ def run_via_celery(
     as_json: bool = False,
 ) -> None:
     """Enqueue one run per account on Redis; with `wait`, follow them and exit like inline."""
-    from sync.cli.run import finish
     from sync.runner import select_accounts
 
     with user_errors():

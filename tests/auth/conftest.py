@@ -1,7 +1,4 @@
-"""Fixtures of the token-store tests: the Shopee sandbox, a secret key, a state store.
-
-Shopee is put in the registry for these tests only (monkeypatch): its registration in
-connectors/registry.py waits for the engine's wiring of the token store."""
+"""Fixtures of the token-store tests: the Shopee sandbox, a secret key, a state store."""
 
 from __future__ import annotations
 
@@ -13,17 +10,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxConfig, SandboxServer
 from connectors.shopee import CONNECTOR as SHOPEE
 from sync.settings import Account
 from sync.state import StateStore
-
-
-@pytest.fixture(autouse=True)
-def shopee_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Shopee in the registry for the length of one test."""
-    monkeypatch.setitem(REGISTRY, "shopee", SHOPEE)
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ def test_listen_catches_the_redirect_and_stores_the_grant(
     setup: tuple[Path, str], shop: Account
 ) -> None:
     config, state_url = setup
-    command = [sys.executable, "-m", "tests.auth.cli_with_shopee", "auth", shop.name,
+    command = [str(Path(sys.executable).parent / "ocop-sync"), "auth", shop.name,
                "--listen", "127.0.0.1:0", "--wait", "60", "-c", str(config)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

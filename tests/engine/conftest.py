@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,9 @@ from connectors.sandbox import SandboxServer
 from sync.catalog import Catalog
 from sync.catalog_io import export_catalog
 from sync.demo import write_config
-from sync.settings import Settings, load_settings
+from sync.settings import Account, Settings, load_settings
+from sync.state.store import StateStore
+from sync.state.token_provider import authorize_sandbox_accounts
 from tests.factories import make_product, product_data
 
 TODAY = date(2026, 11, 29)
@@ -57,7 +60,17 @@ def write_test_config(
         for name, server in sorted(sandboxes.items())
     ]
     write_config(path, catalog_path, state_url, accounts)
+    authorize_sandboxes(state_url, accounts)
     return path
+
+
+def authorize_sandboxes(state_url: str, accounts: list[Account]) -> None:
+    """Store a grant for every OAuth account (the shop owner's consent, on its sandbox)."""
+    store = StateStore(state_url)
+    try:
+        asyncio.run(authorize_sandbox_accounts(store, accounts))
+    finally:
+        store.close()
 
 
 @pytest.fixture
