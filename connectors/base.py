@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -69,6 +70,15 @@ class Listing:
         return stable_hash(self.content)
 
 
+class Review(StrEnum):
+    """Where a listing stands in the marketplace's own review (TikTok Shop, Alibaba.com put
+    new and changed products through one before they are on sale)."""
+
+    PENDING = "pending"  # under review: not on sale yet, not a failure
+    APPROVED = "approved"
+    REJECTED = "rejected"  # `review_reason` has the marketplace's words
+
+
 @dataclass(frozen=True)
 class RemoteListing:
     """A listing as the marketplace reports it."""
@@ -79,6 +89,8 @@ class RemoteListing:
     price: int | str
     stock: int
     content: dict[str, Any]
+    review: Review | None = None  # None: the marketplace has no review, or it is over
+    review_reason: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -178,6 +190,10 @@ class Connector:
     sandbox_kit: SandboxKit
     batch_size: int = 1  # items per update_prices_stocks call (1 = no batch endpoint)
     feed_exporter: Callable[..., None] | None = None  # bulk-upload file for the web portal
+    # True when the marketplace reviews new and changed listings before they go on sale:
+    # the engine then records a pushed listing as in review until the client reports
+    # `RemoteListing.review` approved (or rejected, with the reason).
+    reviews: bool = False
     # Credential keys an account must have (checked before any request is sent).
     credentials: tuple[str, ...] = ()
     # Set for marketplaces whose shops authorise us by OAuth: the client factory then takes
