@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from bench.accounts import bench_accounts
+from bench.accounts import authorized, bench_accounts
 from bench.sandbox_proc import SandboxProcess
 from sync.catalog import Catalog
 from sync.catalog_io import export_catalog
@@ -110,7 +110,8 @@ class Bench:
             export_catalog(self.catalog, catalog_path)
             self.timings["catalog_export_s"] = time.perf_counter() - started
             config = self.workdir / "ocop-sync.toml"
-            write_config(config, catalog_path, self.state_url, self.accounts())
+            accounts = authorized(self.state_url, self.accounts())
+            write_config(config, catalog_path, self.state_url, accounts)
             command = [
                 sys.executable,
                 "-m",

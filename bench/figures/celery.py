@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.accounts import authorized
 from bench.context import Bench
 from bench.report import Figure
 from sync.catalog import Catalog
@@ -161,7 +162,8 @@ def measure_ratio(bench: Bench) -> Figure:
     for side in ("inline", "celery"):
         configs[side] = work / f"{side}.toml"
         own = [a for i, group in enumerate(accounts) if sides[i] == side for a in group]
-        write_config(configs[side], catalogs[0], f"sqlite:///{work / side}.db", own)
+        state_url = f"sqlite:///{work / side}.db"
+        write_config(configs[side], catalogs[0], state_url, authorized(state_url, own))
     with redis_db(bench.options.redis) as redis_url:
         env = {**os.environ, "OCOP_SYNC_REDIS_URL": redis_url}
         env.pop("OCOP_SYNC_CONFIG", None)

@@ -15,6 +15,7 @@ import asyncio
 import time
 from typing import Any
 
+from bench.accounts import authorized
 from bench.context import Bench
 from bench.report import Figure
 from connectors.ratelimit import LocalRateLimiter
@@ -72,7 +73,9 @@ def measure(bench: Bench) -> list[Figure]:
     wanted = int(rate * bench.options.rate_seconds)
     products = bench.catalog.products[: max(1, min(len(bench.catalog.products), wanted // 2))]
     catalog = Catalog(products=products)
-    accounts = bench.accounts("ratelimit", rate_limit=rate)
+    accounts = authorized(
+        bench.scratch_url("ratelimit"), bench.accounts("ratelimit", rate_limit=rate)
+    )
     store = StateStore(bench.scratch_url("ratelimit"))
     bench.sandbox.configure(rate_limit=rate)
     try:
