@@ -4,15 +4,18 @@ and group-commit writer — across one or more plans, and several accounts at on
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 
 from connectors.base import Connector, MarketplaceClient
+from connectors.errors import AccountError, MarketplaceError
 from connectors.ratelimit import RateLimiter
 from sync.engine.clients import open_client
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
+from sync.engine.review import follow_reviews
 from sync.engine.runs import RunReport, run_status
 from sync.gcpause import heap_frozen
 from sync.plan import AccountPlan
@@ -20,6 +23,8 @@ from sync.settings import Account
 from sync.state.groupcommit import GroupCommit
 from sync.state.leases import who_am_i
 from sync.state.store import PushResult, StateStore
+
+log = logging.getLogger("ocop_sync.executor")
 
 Progress = Callable[[str, int], None]  # (account, operations finished just now)
 UNCLAIMED = "not sent: another run holds this listing's create claim"
@@ -94,7 +99,20 @@ class AccountRun:
             lease=self.lease,
         )
         self._frozen.enter_context(heap_frozen())
+        if self.connector.reviews:
+            await self._follow_reviews()
         return self
+
+    async def _follow_reviews(self) -> None:
+        # Before planning, a listing approved since the last run is planned as listed (its
+        # waiting price and stock go out now); after pushing, a quick review may be over.
+        # Best effort: the next run asks again.
+        try:
+            await follow_reviews(self.client(), self.store)
+        except AccountError as error:
+            await self.pusher.gate.close(str(error))
+        except MarketplaceError as error:
+            log.warning("%s: review follow-up failed: %s", self.account.name, error)
 
     def client(self) -> MarketplaceClient:
         """The account's client, made on first use: a run with nothing to send (a no-op
@@ -129,6 +147,8 @@ class AccountRun:
         try:
             if exc_type is None:
                 await self.pusher.flush()  # the last, partly filled price/stock batch
+                if self.connector.reviews and not self.pusher.gate.closed:
+                    await self._follow_reviews()  # a quick review may be over already
         finally:
             await self._close()
 

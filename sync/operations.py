@@ -85,15 +85,23 @@ async def _ensure(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
     return outcome
 
 
-async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy) -> PushResult:
-    """Carry out one operation; never raises for marketplace errors except AuthError."""
+async def perform(
+    client: MarketplaceClient,
+    op: Operation,
+    policy: RetryPolicy,
+    listed: BindingStatus = BindingStatus.LISTED,
+) -> PushResult:
+    """Carry out one operation; never raises for marketplace errors except AccountError.
+
+    `listed` is what a created or changed listing becomes: IN_REVIEW on a marketplace that
+    reviews listings before they go on sale."""
     started = time.perf_counter()
     listing: Listing | None = op.listing
     try:
         remote_id = op.remote_id
         if op.kind is OpKind.CREATE:
             outcome = await _ensure(client, op, policy)
-            result = succeeded(op, outcome.remote_id, BindingStatus.LISTED, started)
+            result = succeeded(op, outcome.remote_id, listed, started)
             if not outcome.created:  # found on the marketplace and bound: no create sent
                 result.operation = ADOPTED
             return result
@@ -120,7 +128,8 @@ async def perform(client: MarketplaceClient, op: Operation, policy: RetryPolicy)
                 # Deleted on the marketplace by hand: create it again (looking up first).
                 op.lookup_first = True
                 remote_id = (await _ensure(client, op, policy)).remote_id
-        return succeeded(op, remote_id, BindingStatus.LISTED, started)
+        reviewed = op.kind in (OpKind.UPDATE, OpKind.RELIST)
+        return succeeded(op, remote_id, listed if reviewed else BindingStatus.LISTED, started)
     except AccountError:
         raise  # fatal for the whole account: the caller stops this account's work
     except Exception as error:

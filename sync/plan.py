@@ -41,6 +41,7 @@ PUSH_KINDS = frozenset(
 _LISTED = BindingStatus.LISTED.value
 _FAILED = BindingStatus.FAILED.value
 _DELISTED = BindingStatus.DELISTED.value
+_IN_REVIEW = BindingStatus.IN_REVIEW.value
 
 
 @dataclass(slots=True)
@@ -237,7 +238,7 @@ def _touches(product: Product, skus: frozenset[str]) -> bool:
 
 
 def _is_live(binding: Binding | None) -> bool:
-    return bool(binding and binding.remote_id and binding.status in (_LISTED, _FAILED))
+    return bool(binding and binding.remote_id and binding.status in (_LISTED, _FAILED, _IN_REVIEW))
 
 
 def _delist(account: Account, binding: Binding, reason: str) -> Operation:
@@ -327,6 +328,11 @@ def plan_listing(
     op.changed = [
         name for name, flag in (("content", content), ("price", price), ("stock", stock)) if flag
     ]
+    if binding.status == _IN_REVIEW and not content:
+        # A marketplace takes price and stock only for a listing on sale: they go out once
+        # the review is over (no source hash refresh, so the next run plans them again).
+        plan.noops += 1
+        return
     if binding.status == _DELISTED:
         op.kind = OpKind.RELIST
         op.changed.append("status")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connectors.base import MarketplaceClient
+from sync.engine.review import review_outcome
 from sync.state.models import BindingStatus
 from sync.state.store import StateStore
 
@@ -71,6 +72,11 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
                     "source_hash": None,
                 }
             continue
+        if binding.status == BindingStatus.IN_REVIEW.value:
+            outcome = review_outcome(remote)
+            if outcome is not None:
+                observed[remote.sku] = outcome
+            continue
         if binding.status != BindingStatus.LISTED.value:
             continue
         if not remote.active:
@@ -89,8 +95,9 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
                 "source_hash": None,
             }
     report.duplicates = {sku: ids for sku, ids in copies.items() if len(ids) > 1}
+    live = (BindingStatus.LISTED.value, BindingStatus.IN_REVIEW.value)
     for sku, binding in bindings.items():
-        if binding.status == BindingStatus.LISTED.value and binding.remote_id and sku not in copies:
+        if binding.status in live and binding.remote_id and sku not in copies:
             report.missing.append(sku)
             # Known absent: the next sync creates it without a lookup.
             observed[sku] = {

@@ -21,9 +21,11 @@ from typing import Any
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from connectors.errors import MarketplaceError
 from connectors.registry import get_connector
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
+from sync.engine.review import follow_reviews
 from sync.engine.runs import run_outcome, run_status
 from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
 from sync.reconcile import reconcile_account
@@ -134,6 +136,7 @@ def _plan_and_send(
     catalog: str | None,
 ) -> dict[str, Any]:
     path = str(catalog or ctx.settings.catalog or "")
+    _follow_reviews(ctx, account)  # before planning: approved listings plan as listed
     index = ctx.catalog(path or None)
     connector = get_connector(account.marketplace)
     bindings = BindingIndex.load(ctx.store, account.name)
@@ -200,6 +203,13 @@ async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan,
     found = [(op.sku, op.product_sku) for op in await pusher.prepare_creates(plan)]
     await asyncio.to_thread(ctx.store.mark_create_attempted, account.name, found)
     return int(getattr(client, "requests_sent", 0) - before)
+
+
+def _follow_reviews(ctx: WorkerContext, account: Account) -> None:
+    """The push core's review follow-up, as the inline run does it (best effort)."""
+    if get_connector(account.marketplace).reviews:
+        with contextlib.suppress(MarketplaceError):
+            ctx.run(follow_reviews(ctx.client(account), ctx.store))
 
 
 def send_batches(ctx: WorkerContext, run_id: int, account: str) -> int:
@@ -361,6 +371,9 @@ def _batch_finished(ctx: WorkerContext, run: RunInfo, batch: int, requests: int)
 def finish_run(ctx: WorkerContext, run_id: int) -> None:
     """Close the run in the state store and free its account (idempotent)."""
     run = ctx.runs.info(run_id)
+    if run is not None and not run.auth_error:
+        with contextlib.suppress(ConfigError):
+            _follow_reviews(ctx, ctx.account(run.account))  # a quick review may be over
     done, failures = run_outcome(ctx.store, run_id)
     status = run_status(len(failures), run.auth_error if run else None)
     ctx.store.finish_run(

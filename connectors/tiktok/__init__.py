@@ -11,6 +11,7 @@ from connectors.tiktok.sandbox import authorize, create_app, invalid_listing, sa
 
 CONNECTOR = Connector(
     credentials=("app_key", "app_secret"),
+    reviews=True,
     name="tiktok",
     title="TikTok Shop",
     mapping=TikTokMapping(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from connectors.base import RemoteListing
+from connectors.base import RemoteListing, Review
 from connectors.tiktok import api
 
 
@@ -23,6 +23,14 @@ class AuditState(StrEnum):
     IN_AUDIT = "in_audit"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+# The engine's view of each state (connectors.base.Review); a draft was never submitted.
+REVIEWS = {
+    AuditState.IN_AUDIT: Review.PENDING,
+    AuditState.APPROVED: Review.APPROVED,
+    AuditState.REJECTED: Review.REJECTED,
+}
 
 
 def audit_state(status: str) -> AuditState:

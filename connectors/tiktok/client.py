@@ -23,7 +23,7 @@ from connectors.errors import AuthError, ItemRejected, MarketplaceError, Retriab
 from connectors.http import HttpClient
 from connectors.oauth import TokenProvider, Tokens
 from connectors.tiktok import api, envelope
-from connectors.tiktok.audit import TikTokRemoteListing, audit_reasons, audit_state
+from connectors.tiktok.audit import REVIEWS, TikTokRemoteListing, audit_reasons, audit_state
 from connectors.tiktok.images import ImageUploader, shop_images
 from connectors.tiktok.signing import MULTIPART, sign, signed_body, timestamp
 from connectors.tiktok.tokens import ConfiguredTokens
@@ -196,6 +196,7 @@ class TikTokClient(HttpClient):
         self._remember_skus(product_id, product)
         sku = (product.get("skus") or [{}])[0]
         status = str(product.get("status") or "")
+        audit, reasons = audit_state(status), audit_reasons(product)
         return TikTokRemoteListing(
             remote_id=product_id,
             sku=str(sku.get("seller_sku") or ""),
@@ -204,8 +205,10 @@ class TikTokClient(HttpClient):
             stock=sum(int(i.get("quantity") or 0) for i in sku.get("inventory") or []),
             content=self._content(product),
             status=status,
-            audit=audit_state(status),
-            audit_reasons=audit_reasons(product),
+            audit=audit,
+            audit_reasons=reasons,
+            review=REVIEWS.get(audit),
+            review_reason="; ".join(reasons) or None,
         )
 
     # -- helpers ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
 from sync.settings import Account
 from sync.state.leases import Leases
+from sync.state.models import BindingStatus
 from sync.state.store import PushResult, StateStore
 
 CREATE_CHUNK = 25  # creates claimed in one transaction before they are sent
@@ -100,6 +101,8 @@ class Pusher:
         self.lease = lease
         self.policy = policy or RetryPolicy.for_account(account)
         self.leases = Leases(store)
+        # What a created or changed listing becomes (some marketplaces review it first).
+        self.listed = BindingStatus.IN_REVIEW if connector.reviews else BindingStatus.LISTED
         self.unclaimed: list[Operation] = []  # creates another run holds the claim of
         self._fast: list[Operation] = []  # price/stock changes waiting for a full batch
         self._remote: set[str] | None = None  # SKUs the remote had when the state was empty
@@ -183,7 +186,7 @@ class Pusher:
                 pending = await self._claim(item)
                 while pending:
                     self._may_send()
-                    result = await perform(self.client(), pending[0], self.policy)
+                    result = await perform(self.client(), pending[0], self.policy, self.listed)
                     pending.pop(0)
                     await self.settle([result])
             elif item[0].kind in (OpKind.PRICE, OpKind.STOCK) and self.connector.batch_size > 1:
@@ -191,7 +194,7 @@ class Pusher:
                 pending.clear()
                 await self.settle(results)
             else:
-                result = await perform(self.client(), item[0], self.policy)
+                result = await perform(self.client(), item[0], self.policy, self.listed)
                 pending.clear()
                 await self.settle([result])
         except LeaseLost as error:

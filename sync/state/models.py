@@ -29,6 +29,7 @@ class BindingStatus(StrEnum):
 
     PENDING = "pending"  # planned, not pushed yet
     LISTED = "listed"
+    IN_REVIEW = "in_review"  # pushed; the marketplace reviews it before it goes on sale
     FAILED = "failed"  # last push failed; last_error has the marketplace's message
     DELISTED = "delisted"
     SKIPPED = "skipped"  # not listable / fails the marketplace's rules; reason says why

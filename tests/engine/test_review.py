@@ -1,0 +1,94 @@
+"""Listings in a marketplace's review (TikTok Shop's audit on its sandbox): shown as in
+review, never as failed; price and stock wait for the review's end; approval and rejection
+are followed by the next runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from connectors.sandbox import SandboxServer
+from sync.catalog_io import export_catalog, load_catalog
+from sync.settings import Settings
+from sync.state.store import StateStore
+from tests.conftest import seller_stats
+from tests.engine.conftest import small_catalog
+from tests.engine.helpers import by_account, run_pass
+from tests.engine.test_cli_engine import ocop
+
+LISTABLE_VARIANTS = 10
+
+
+def audit_for(server: SandboxServer, seconds: float) -> None:
+    httpx.post(server.base_url + "/_sandbox/audit", json={"seconds": seconds}).raise_for_status()
+
+
+def advance_clock(server: SandboxServer, seconds: float) -> None:
+    httpx.post(server.base_url + "/_sandbox/clock", json={"advance": seconds}).raise_for_status()
+
+
+def test_listings_in_review_are_shown_as_such_and_follow_the_review_to_its_end(
+    settings: Settings, sandboxes: dict[str, SandboxServer], config_path: Path, catalog_path: Path
+) -> None:
+    server = sandboxes["tiktok"]
+    tiktok = next(a for a in settings.accounts if a.marketplace == "tiktok")
+    audit_for(server, 3600)
+    try:
+        _, reports = run_pass(settings)
+        assert by_account(reports)[tiktok.name].failed == 0
+        status = {
+            row["account"]: row
+            for row in json.loads(ocop("status", "--config", str(config_path), "--json").stdout)
+        }
+        assert status[tiktok.name]["in_review"] == LISTABLE_VARIANTS
+        assert status[tiktok.name]["failed"] == 0 and status[tiktok.name]["listed"] == 0
+        others = [a for a in settings.accounts if a.marketplace != "tiktok"]
+        assert all(status[a.name]["listed"] == LISTABLE_VARIANTS for a in others)
+
+        # A price change while in review waits: nothing is sent for it yet.
+        catalog = load_catalog(catalog_path).catalog
+        catalog.by_sku()["BK-E1"].variants[0].price += 5000
+        export_catalog(catalog, catalog_path)
+        plans, reports = run_pass(settings)
+        plan = next(p for p in plans if p.account.name == tiktok.name)
+        assert not plan.operations
+        assert by_account(reports)[tiktok.name].done.total() == 0
+
+        # The review ends (the sandbox clock passes the audit time): the next run records
+        # the listings as listed and sends the price that waited.
+        advance_clock(server, 3700)
+        _, reports = run_pass(settings)
+        assert by_account(reports)[tiktok.name].done["price"] == 1
+    finally:
+        audit_for(server, 0)
+    store = StateStore(settings.state_url)
+    try:
+        counts = store.status_counts(tiktok.name)[tiktok.name]
+    finally:
+        store.close()
+    assert counts == {"listed": LISTABLE_VARIANTS, "skipped": 6}
+    assert seller_stats(server, tiktok.name)["duplicates"] == 0
+
+
+def test_a_listing_rejected_in_review_is_failed_with_the_marketplaces_reasons(
+    settings: Settings, sandboxes: dict[str, SandboxServer], catalog_path: Path
+) -> None:
+    server = sandboxes["tiktok"]
+    tiktok = next(a for a in settings.accounts if a.marketplace == "tiktok")
+    catalog = small_catalog()
+    # The sandbox's audit refuses medical claims, as TikTok's policy does.
+    product = catalog.by_sku()["BK-E2"]
+    product.description = (product.description or "") + " Sản phẩm chữa khỏi mọi bệnh."
+    export_catalog(catalog, catalog_path)
+    run_pass(settings)
+    store = StateStore(settings.state_url)
+    try:
+        rejected = {b.sku: b for b in store.failures(tiktok.name)}
+    finally:
+        store.close()
+    assert sorted(rejected) == ["BK-E2-100G", "BK-E2-500G"]
+    assert all(b.reason and b.reason.startswith("rejected in review") for b in rejected.values())
+    assert all("medical claim" in (b.reason or "") for b in rejected.values())
+    assert seller_stats(server, tiktok.name)["duplicates"] == 0
