@@ -110,7 +110,7 @@ class AccountRun:
         try:
             await follow_reviews(self.client(), self.store)
         except AccountError as error:
-            await self.pusher.gate.close(str(error))
+            await self.pusher.gate.close(error.message)
         except MarketplaceError as error:
             log.warning("%s: review follow-up failed: %s", self.account.name, error)
 

@@ -120,7 +120,7 @@ class Pusher:
                 client = self.client()
                 self._remote = {remote.sku async for remote in client.list_remote(page_size=100)}
             except AccountError as error:
-                await self.gate.close(str(error))
+                await self.gate.close(error.message)
             except Exception:
                 self._lookup_all = True  # cannot tell which exist: ask before each create
         known = self._remote or set()
@@ -201,7 +201,7 @@ class Pusher:
             # Not failures: the run that took the account over pushes them.
             await self.gate.close(str(error))
         except AccountError as error:
-            await self.gate.close(str(error))
+            await self.gate.close(error.message)
             await self.settle([failed(op, error) for op in pending])
 
     async def _claim(self, creates: list[Operation]) -> list[Operation]:

@@ -31,6 +31,7 @@ from sync.catalog_io import export_catalog
 from sync.demo import write_config
 from sync.samples.bac_kan import build_bac_kan_catalog
 from sync.settings import Account
+from tests.engine.conftest import authorize_sandboxes
 
 BIN = Path(sys.executable).parent
 OCOP_SYNC = str(BIN / "ocop-sync")
@@ -215,6 +216,7 @@ def deploy(tmp_path: Path, redis_url: str, pg_url: str) -> Iterator[Callable[...
         export_catalog(catalog, catalog_path)
         config = root / "ocop-sync.toml"
         write_config(config, catalog_path, pg_url, accounts)
+        authorize_sandboxes(pg_url, accounts)
         text = config.read_text(encoding="utf-8")
         config.write_text(f"batch_size = {batch_size}\n" + text, encoding="utf-8")
         env = {
