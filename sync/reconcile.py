@@ -24,7 +24,7 @@ class ReconcileReport:
     edited: list[str] = field(default_factory=list)  # content/price/stock changed remotely
     inactive: list[str] = field(default_factory=list)  # taken off sale remotely
     unknown: list[str] = field(default_factory=list)  # on the marketplace, not ours
-    # SKUs the marketplace lists more than once: every remote id (`ocop-sync dedupe`)
+    # SKUs the marketplace has on sale more than once: their remote ids (`ocop-sync dedupe`)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
     busy: str | None = None  # not scanned: another run holds the account
 
@@ -51,10 +51,13 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
     report = ReconcileReport(account)
     bindings = store.bindings(account)
     copies: dict[str, list[str]] = {}
+    on_sale: dict[str, list[str]] = {}  # copies on sale: the duplicates that harm a seller
     observed: dict[str, dict[str, object]] = {}
     async for remote in client.list_remote(page_size=100):
         report.remote_total += 1
         copies.setdefault(remote.sku, []).append(remote.remote_id)
+        if remote.active:
+            on_sale.setdefault(remote.sku, []).append(remote.remote_id)
         binding = bindings.get(remote.sku)
         bound = binding.remote_id if binding is not None else None
         if (bound and bound != remote.remote_id) or (not bound and len(copies[remote.sku]) > 1):
@@ -94,7 +97,7 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
                 "stock": remote.stock,
                 "source_hash": None,
             }
-    report.duplicates = {sku: ids for sku, ids in copies.items() if len(ids) > 1}
+    report.duplicates = {sku: ids for sku, ids in on_sale.items() if len(ids) > 1}
     live = (BindingStatus.LISTED.value, BindingStatus.IN_REVIEW.value)
     for sku, binding in bindings.items():
         if binding.status in live and binding.remote_id and sku not in copies:
