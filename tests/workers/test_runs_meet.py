@@ -1,0 +1,79 @@
+"""Runs meet across paths: an operator's inline `ocop-sync sync` started while the workers
+push the same account (`sync --via celery --wait`), and the other way round. One account
+lease in the state database for every path: never a duplicate listing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from connectors.sandbox import SandboxServer
+from tests.workers.conftest import (
+    OCOP_SYNC,
+    Deployment,
+    listable_count,
+    listed_exactly_once,
+    sample_catalog,
+    sandbox_account,
+    start_sandbox,
+)
+from tests.workers.test_crashes import listings, wait_until
+
+pytestmark = [pytest.mark.celery, pytest.mark.slow]
+
+
+@pytest.fixture
+def slow_voso() -> Iterator[SandboxServer]:
+    server = start_sandbox("voso", latency_ms=100)
+    yield server
+    server.stop()
+
+
+def test_an_inline_sync_during_a_celery_run_reports_the_lease_and_duplicates_nothing(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str
+) -> None:
+    catalog = sample_catalog(40)
+    account = sandbox_account("voso", slow_voso.base_url, rate_limit=200.0, concurrency=2)
+    expected = listable_count(catalog, "voso", account)
+    d = deploy([account], catalog, batch_size=10)
+    d.worker("w", concurrency=2)
+    celery = d.popen("sync", "--via", "celery", "--wait", log="celery.log")
+    wait_until(lambda: listings(slow_voso) >= 5, 60, "the workers' first listings")
+
+    inline = d.cli("sync", "--wait-lock", "0", "--json")
+    assert inline.returncode == 4, inline.stdout + inline.stderr
+    (report,) = json.loads(inline.stdout)
+    assert report["busy"] and f"account {account.name} is being synced by run" in report["busy"]
+    assert "celery" in report["busy"] and report["done"] == {}
+
+    assert celery.wait(180) == 0, (d.root / "celery.log").read_text()
+    assert listed_exactly_once(slow_voso, account, pg_url) == expected
+
+
+def test_a_celery_run_asked_during_an_inline_sync_follows_it_and_duplicates_nothing(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str
+) -> None:
+    catalog = sample_catalog(40)
+    account = sandbox_account("voso", slow_voso.base_url, rate_limit=200.0, concurrency=2)
+    expected = listable_count(catalog, "voso", account)
+    d = deploy([account], catalog, batch_size=10)
+    d.worker("w", concurrency=2)
+    inline = subprocess.Popen(
+        [OCOP_SYNC, "sync", "--json"], env=d.env, stdout=subprocess.PIPE, text=True
+    )
+    wait_until(lambda: listings(slow_voso) >= 5, 60, "the inline run's first listings")
+
+    followed = d.cli("sync", "--via", "celery", "--wait", "--json", timeout=240)
+    out, _ = inline.communicate(timeout=240)
+    assert inline.returncode == 0
+    (pushed,) = json.loads(out)
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    # The workers did not start a run of their own: they followed the inline one to its end
+    # and report it (the same run id, the same counts).
+    (shown,) = json.loads(followed.stdout)
+    assert shown["run_id"] == pushed["run_id"]
+    assert shown["done"] == pushed["done"] and shown["failed"] == 0
+    assert listed_exactly_once(slow_voso, account, pg_url) == expected
