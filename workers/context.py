@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,8 +26,7 @@ from redis.retry import Retry
 
 from connectors.base import MarketplaceClient
 from connectors.http import RetryPolicy
-from sync.catalog import Catalog, Product
-from sync.catalog_io import load_catalog
+from sync.catalog_io.snapshot import CatalogSnapshot, snapshot_file
 from sync.engine.clients import load_config, open_client
 from sync.settings import Account, ConfigError, Settings
 from sync.state.store import StateStore
@@ -68,21 +66,6 @@ def async_redis(url: str) -> redis.asyncio.Redis:
     )
 
 
-@dataclass(frozen=True)
-class CatalogIndex:
-    """A loaded catalog and its products by variant SKU (re-planning a batch is a lookup)."""
-
-    catalog: Catalog
-    by_variant: dict[str, Product]
-    # SKUs of rows that failed to load: their listings are held, not delisted as removed.
-    held: frozenset[str] = frozenset()
-
-    def subset(self, skus: set[str]) -> Catalog:
-        """A catalog of the products owning `skus` (no re-validation: they were valid)."""
-        products = {id(p): p for sku in skus if (p := self.by_variant.get(sku)) is not None}
-        return Catalog.model_construct(products=list(products.values()))
-
-
 class WorkerContext:
     """Per-process resources of a worker (see the module docstring)."""
 
@@ -97,7 +80,7 @@ class WorkerContext:
         self.runs = RunBook(self.redis, tuning.run_keys_ttl)
         self._clients: dict[str, MarketplaceClient] = {}
         self._limiters: dict[str, RedisRateLimiter] = {}
-        self._catalogs: dict[str, tuple[tuple[int, int], CatalogIndex]] = {}
+        self._catalogs: dict[str, CatalogSnapshot] = {}  # by snapshot file
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the process's loop; on an interruption (a soft time limit
@@ -140,21 +123,20 @@ class WorkerContext:
             )
         return self._clients[account.name]
 
-    def catalog(self, path: str | Path | None) -> CatalogIndex:
-        """The catalog at `path` (the configured one by default), reloaded when it changes."""
+    def catalog(self, path: str | Path | None) -> CatalogSnapshot:
+        """The snapshot of the catalog at `path` (the configured one by default) as the
+        file is now: products read by SKU, never the whole catalog in memory."""
         path = path or self.settings.catalog
         if path is None:
             raise ConfigError("no catalog configured (`catalog` in the configuration file)")
-        stat = Path(path).stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._catalogs.get(str(path))
-        if cached is None or cached[0] != stamp:
-            loaded = load_catalog(Path(path))
-            catalog = loaded.catalog
-            index = {v.sku: p for p in catalog.products for v in p.variants}
-            cached = (stamp, CatalogIndex(catalog, index, loaded.held()))
-            self._catalogs[str(path)] = cached
-        return cached[1]
+        file = snapshot_file(path)
+        known = self._catalogs.get(str(file))
+        if known is None:
+            for old in self._catalogs.values():
+                old.close()  # the file changed: this process reads only the newest snapshot
+            known = CatalogSnapshot(file)
+            self._catalogs = {str(file): known}
+        return known
 
     def close(self) -> None:
         """Close clients and connections (process shutdown)."""

@@ -67,12 +67,13 @@ class BatchOutcome:
 
 def replan(ctx: WorkerContext, account: Account, run: RunInfo, skus: list[str]) -> AccountPlan:
     """Plan only these SKUs, from the catalog and their current bindings."""
-    index = ctx.catalog(run.catalog)
+    snapshot = ctx.catalog(run.catalog)
     wanted = set(skus)
     bindings = ctx.store.bindings(account.name, skus=wanted)
     connector = get_connector(account.marketplace)
-    flt = PlanFilter(skus=frozenset(wanted), force=run.force, held=index.held)
-    return plan_account(index.subset(wanted), account, connector, bindings, date.today(), flt=flt)
+    flt = PlanFilter(skus=frozenset(wanted), force=run.force, held=snapshot.held)
+    products = snapshot.products(wanted)
+    return plan_account(products, account, connector, bindings, date.today(), flt=flt)
 
 
 async def push_skus(

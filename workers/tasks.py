@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import random
@@ -23,16 +22,17 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from connectors.errors import MarketplaceError
 from connectors.registry import get_connector
+from sync.batching import chunks_by
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
 from sync.engine.runs import run_outcome, run_status
-from sync.plan import AccountPlan, OpKind, PlanFilter, plan_account
+from sync.plan import AccountPlan, Operation, OpKind, PlanFilter
 from sync.reconcile import reconcile_account
 from sync.settings import Account, ConfigError
-from sync.state.index import BindingIndex
 from sync.state.leases import Leases, who_am_i
 from sync.state.store import PushResult
+from sync.stream import plan_stream
 from workers.app import app
 from workers.context import WorkerContext, get_context
 from workers.locks import ListingLocks
@@ -51,14 +51,16 @@ def _lane(op_kind: OpKind) -> str:
 
 
 def batch_plan(plan: AccountPlan, size: int) -> list[tuple[str, list[str]]]:
-    """The plan's operations as batches of SKUs, one lane (create, price/stock, other) each."""
-    lanes: dict[str, list[str]] = {lane: [] for lane in LANES}
+    """The plan's operations as batches of SKUs, one lane (create, price/stock, other) each.
+    A product's operations are never split between two batches (two worker processes would
+    each create the item of a product whose variants are one item, as on Shopee)."""
+    lanes: dict[str, list[Operation]] = {lane: [] for lane in LANES}
     for op in plan.operations:
-        lanes[_lane(op.kind)].append(op.sku)
+        lanes[_lane(op.kind)].append(op)
     return [
-        (lane, skus[i : i + size])
-        for lane, skus in lanes.items()
-        for i in range(0, len(skus), size)
+        (lane, [op.sku for op in batch])
+        for lane, ops in lanes.items()
+        for batch in chunks_by(ops, size, lambda op: op.product_sku)
     ]
 
 
@@ -137,11 +139,11 @@ def _plan_and_send(
 ) -> dict[str, Any]:
     path = str(catalog or ctx.settings.catalog or "")
     _follow_reviews(ctx, account)  # before planning: approved listings plan as listed
-    index = ctx.catalog(path or None)
-    connector = get_connector(account.marketplace)
-    bindings = BindingIndex.load(ctx.store, account.name)
-    flt = dataclasses.replace(flt, held=flt.held | index.held)
-    plan = plan_account(index.catalog, account, connector, bindings, date.today(), flt=flt)
+    snapshot = ctx.catalog(path or None)
+    # Streamed like `ocop-sync sync`: a plan of SKUs and kinds, no product held in memory.
+    (plan,) = plan_stream(
+        snapshot, [account], ctx.store, date.today(), flt=flt, held=lambda: snapshot.held
+    )
     requests = ctx.run(_adopt_remote(ctx, account, plan, token))
     skips = [(op.sku, op.product_sku, op.reason or "") for op in plan.skips]
     ctx.run(record_bookkeeping(ctx.store, plan))
@@ -344,13 +346,13 @@ def _record_unfinished(
     ctx: WorkerContext, run: RunInfo, account: Account, skus: list[str], retries: int
 ) -> None:
     """Last attempt over and these listings still not pushed: record them as failed."""
-    index = ctx.catalog(run.catalog)
+    snapshot = ctx.catalog(run.catalog)
     message = f"not pushed after {retries + 1} attempts (worker deadline or outage)"
     results = [
         PushResult(
             account=account.name,
             sku=sku,
-            product_sku=p.sku if (p := index.by_variant.get(sku)) else sku,
+            product_sku=snapshot.product_sku(sku) or sku,
             operation="push",
             ok=False,
             status="failed",

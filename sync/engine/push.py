@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from connectors.base import Connector, MarketplaceClient
 from connectors.errors import AccountError
 from connectors.http import RetryPolicy
+from sync.batching import chunks_by
 from sync.engine.lease import HeldLease, LeaseLost
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
@@ -32,6 +33,10 @@ CREATE_CHUNK = 25  # creates claimed in one transaction before they are sent
 _CREATE_OR_FAST = frozenset({OpKind.CREATE, OpKind.PRICE, OpKind.STOCK})
 
 Settle = Callable[[list[PushResult]], Awaitable[None]]
+
+
+def _product(op: Operation) -> str:
+    return op.product_sku
 
 
 class AccountGate:
@@ -140,7 +145,10 @@ class Pusher:
         creates = [op for op in ops if op.kind is OpKind.CREATE]
         fast = [op for op in ops if op.kind in (OpKind.PRICE, OpKind.STOCK)]
         rest = [op for op in ops if op.kind not in _CREATE_OR_FAST]
-        items = [creates[i : i + CREATE_CHUNK] for i in range(0, len(creates), CREATE_CHUNK)]
+        # A product's creates stay in one chunk, sent one after the other: on a marketplace
+        # where a product's variants are one item (Shopee), its first create makes the item
+        # and the next ones add to it; two senders would each make an item.
+        items = list(chunks_by(creates, CREATE_CHUNK, _product))
         size = self.connector.batch_size
         if size > 1:
             self._fast += fast

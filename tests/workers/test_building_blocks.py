@@ -166,6 +166,16 @@ def test_batches_keep_one_kind_of_work_each_and_respect_the_size() -> None:
     assert all(len(skus) <= 2 for _, skus in batches)
 
 
+def test_a_products_operations_are_never_split_between_batches() -> None:
+    account = Account(name="acc", marketplace="shopee", base_url="http://x")
+    plan = AccountPlan(account)
+    # Three products with 3, 1 and 2 variants (on Shopee: one item each, with models).
+    owners = ["A", "A", "A", "B", "C", "C"]
+    plan.operations = [Operation(OpKind.CREATE, "acc", f"{p}-{i}", p) for i, p in enumerate(owners)]
+    batches = [skus for _, skus in batch_plan(plan, size=2)]
+    assert batches == [["A-0", "A-1", "A-2"], ["B-3", "C-4", "C-5"]]
+
+
 def test_batch_size_fits_the_account_rate_in_the_batch_deadline() -> None:
     tuning = WorkerTuning(visibility_timeout=120)
     assert tuning.batch_ops(rate=100, batch_size=50) == 50

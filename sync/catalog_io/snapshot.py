@@ -1,0 +1,174 @@
+"""A catalog file's valid products, keyed by SKU, in a local SQLite file: what the Celery
+workers read instead of holding the whole catalog in every pool process.
+
+A worker plans a run by streaming the snapshot (memory flat, like `ocop-sync sync`), and a
+batch re-plans its SKUs by reading only their products. The snapshot is built once per
+version of the catalog file (its path, size and modification time) by whichever process
+needs it first, under a file lock; the others wait for it and then share it. It holds what
+the streamed reader admitted — the same products, in the same order, with the same slugs —
+and the SKUs held by row errors (their listings are left alone, not delisted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sync.batching import chunks
+from sync.catalog import Product
+from sync.catalog_io.formats import open_catalog
+
+SCHEMA = """
+CREATE TABLE products (seq INTEGER PRIMARY KEY, sku TEXT UNIQUE NOT NULL, body TEXT NOT NULL);
+CREATE TABLE variants (sku TEXT PRIMARY KEY, product_sku TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+READ_CHUNK = 500  # products per query while streaming the snapshot
+
+
+def cache_dir() -> Path:
+    """Where snapshots live: OCOP_SYNC_CACHE_DIR, else a folder in the system's temp dir."""
+    configured = os.environ.get("OCOP_SYNC_CACHE_DIR")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "ocop-sync-catalogs"
+
+
+class CatalogSnapshot:
+    """Read side of one snapshot (open with `CatalogSnapshot.of(path)`)."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        # Read-only, one connection per process (a pool process never shares it).
+        self._db = sqlite3.connect(f"file:{file}?mode=ro", uri=True, check_same_thread=False)
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        self.source = meta["source"]
+        self.held: frozenset[str] = frozenset(json.loads(meta["held"]))
+        self.count = int(meta["count"])
+
+    @classmethod
+    def of(cls, path: Path | str) -> CatalogSnapshot:
+        """The snapshot of the catalog file as it is now, built first when missing."""
+        return cls(snapshot_file(path))
+
+    def __iter__(self) -> Iterator[Product]:
+        """Every product, in the order the streamed reader gave them."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT seq, body FROM products WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, READ_CHUNK),
+            ).fetchall()
+            if not rows:
+                return
+            for seq, body in rows:
+                last = seq
+                yield Product.model_validate_json(body)
+
+    def products(self, skus: Iterable[str]) -> list[Product]:
+        """The products owning these variant (or product) SKUs, each once, in file order."""
+        wanted = set(skus)
+        owners: set[str] = set()
+        for part in chunks(sorted(wanted), 500):
+            marks = ",".join("?" * len(part))
+            owners.update(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT product_sku FROM variants WHERE sku IN ({marks})", part
+                )
+            )
+            owners.update(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT sku FROM products WHERE sku IN ({marks})", part
+                )
+            )
+        found: list[tuple[int, Product]] = []
+        for part in chunks(sorted(owners), 500):
+            marks = ",".join("?" * len(part))
+            found += [
+                (seq, Product.model_validate_json(body))
+                for seq, body in self._db.execute(
+                    f"SELECT seq, body FROM products WHERE sku IN ({marks})", part
+                )
+            ]
+        return [product for _, product in sorted(found, key=lambda item: item[0])]
+
+    def product_sku(self, variant_sku: str) -> str | None:
+        """The product a variant SKU belongs to, or None."""
+        row = self._db.execute(
+            "SELECT product_sku FROM variants WHERE sku = ?", (variant_sku,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
+def snapshot_file(path: Path | str) -> Path:
+    """The snapshot file of the catalog file as it is now (path, size, modification time),
+    built first when missing."""
+    source = Path(path).resolve()
+    stat = source.stat()
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    place = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    version = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    file = folder / f"catalog-{place}-{version}.sqlite"
+    if not file.exists():
+        with _locked(folder / f"catalog-{place}.lock"):
+            if not file.exists():  # another process may have built it meanwhile
+                _build(source, file)
+                _drop_older(folder, place, keep=file)
+    return file
+
+
+def _build(source: Path, file: Path) -> None:
+    """Stream the catalog into a new snapshot file, moved into place when complete."""
+    stream = open_catalog(source)
+    partial = file.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db = sqlite3.connect(partial)
+    try:
+        db.executescript(SCHEMA)
+        count = 0
+        for batch in chunks(iter(stream), 1000):
+            db.executemany(
+                "INSERT INTO products (sku, body) VALUES (?, ?)",
+                [(p.sku, p.model_dump_json()) for p in batch],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO variants (sku, product_sku) VALUES (?, ?)",
+                [(v.sku, p.sku) for p in batch for v in p.variants],
+            )
+            count += len(batch)
+        meta = {"source": str(source), "held": json.dumps(sorted(stream.held())), "count": count}
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+        db.commit()
+    finally:
+        db.close()
+    os.replace(partial, file)
+
+
+def _drop_older(folder: Path, place: str, keep: Path) -> None:
+    # Older versions of the same file: a process still reading one keeps its open handle.
+    for old in folder.glob(f"catalog-{place}-*.sqlite"):
+        if old != keep:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+@contextlib.contextmanager
+def _locked(lock: Path) -> Iterator[None]:
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

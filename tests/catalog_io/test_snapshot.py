@@ -1,0 +1,101 @@
+"""The catalog snapshot the workers read by SKU: the same products as the streamed reader,
+built once per version of the file, shared by processes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sync.catalog_io import export_catalog, open_catalog
+from sync.catalog_io.snapshot import CatalogSnapshot, snapshot_file
+from sync.plan import product_hash
+from sync.samples.bac_kan import build_bac_kan_catalog
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("OCOP_SYNC_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def sample_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.csv"
+    export_catalog(build_bac_kan_catalog(), path)
+    return path
+
+
+def test_the_snapshot_holds_what_the_streamed_reader_admits_in_its_order(
+    sample_csv: Path,
+) -> None:
+    streamed = [(p.sku, product_hash(p)) for p in open_catalog(sample_csv)]
+    snapshot = CatalogSnapshot.of(sample_csv)
+    assert [(p.sku, product_hash(p)) for p in snapshot] == streamed
+    assert snapshot.count == len(streamed) == 182
+
+
+def test_products_are_read_by_variant_or_product_sku_and_rows_in_error_are_held(
+    sample_csv: Path, tmp_path: Path
+) -> None:
+    rows = list(csv.reader(sample_csv.open(encoding="utf-8")))
+    header, body = rows[0], rows[1:]
+    price = header.index(next(h for h in header if "price" in h.lower()))
+    body[3][price] = "45.000,5"  # a decimal part in VND: that row fails to load
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *body])
+
+    stream = open_catalog(broken)
+    expected = {p.sku: p for p in stream}
+    snapshot = CatalogSnapshot.of(broken)
+    assert snapshot.held == stream.held() and snapshot.held
+    some = list(expected.values())[10:13]
+    variant = some[0].variants[-1].sku
+    found = snapshot.products([variant, some[1].sku, some[2].variants[0].sku, "NO-SUCH-SKU"])
+    assert [p.sku for p in found] == [p.sku for p in some]
+    assert [product_hash(p) for p in found] == [product_hash(p) for p in some]
+    assert snapshot.product_sku(variant) == some[0].sku
+    assert snapshot.product_sku("NO-SUCH-SKU") is None
+
+
+def test_a_changed_file_gets_a_new_snapshot_and_the_old_one_goes(
+    sample_csv: Path, own_cache: Path
+) -> None:
+    first = snapshot_file(sample_csv)
+    assert snapshot_file(sample_csv) == first  # unchanged: built once
+    catalog = build_bac_kan_catalog()
+    catalog.products = catalog.products[:50]
+    export_catalog(catalog, sample_csv)
+    os.utime(sample_csv, ns=(1, 1))  # a different modification time, whatever the clock
+    second = snapshot_file(sample_csv)
+    assert second != first and not first.exists()
+    assert CatalogSnapshot(second).count == 50
+
+
+def test_processes_asking_at_once_build_one_snapshot_and_read_the_same(
+    sample_csv: Path, own_cache: Path
+) -> None:
+    code = (
+        "import sys; from sync.catalog_io.snapshot import CatalogSnapshot; "
+        "s = CatalogSnapshot.of(sys.argv[1]); print(s.file, s.count)"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(sample_csv)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "OCOP_SYNC_CACHE_DIR": str(own_cache)},
+        )
+        for _ in range(4)
+    ]
+    outs = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    assert len(outs) == 1 and outs.pop().endswith(" 182")
+    assert len(list(own_cache.glob("catalog-*.sqlite"))) == 1
+    assert not list(own_cache.glob("*.partial"))
