@@ -147,15 +147,15 @@ class AccountRun:
         try:
             if exc_type is None:
                 await self.pusher.flush()  # the last, partly filled price/stock batch
-                if self.connector.reviews and not self.pusher.gate.closed:
-                    await self._follow_reviews()  # a quick review may be over already
         finally:
-            await self._close()
+            await self._close(follow=exc_type is None)
 
-    async def _close(self) -> None:
+    async def _close(self, follow: bool) -> None:
         report, store = self.report, self.store
         try:
             await self._writer.close()  # commits what is pending, also when cancelled
+            if follow and self.connector.reviews and not self.pusher.gate.closed:
+                await self._follow_reviews()  # committed above; a quick review may be over
         finally:
             # Even when a commit failed: close the run row (as failed), lease and client.
             report.stopped = self.pusher.gate.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import sqlalchemy as sa
@@ -208,7 +209,8 @@ async def _change_by_hand(
         s for s in httpx.get(server.base_url + "/_sandbox/listings").json() if account.name in s
     )
     deleted = listings[0]
-    httpx.delete(f"{server.base_url}/_sandbox/listings/{seller}/{deleted['id']}").raise_for_status()
+    where = f"{quote(seller, safe='')}/{quote(str(deleted['id']), safe='')}"
+    httpx.delete(f"{server.base_url}/_sandbox/listings/{where}").raise_for_status()
     client = open_client(account, store)
     try:
         edited = await client.find_by_sku(listings[1]["sku"])
