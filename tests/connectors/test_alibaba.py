@@ -137,7 +137,6 @@ async def test_a_sync_call_signed_by_the_rule_is_served_and_a_stale_timestamp_re
     assert seconds["error_response"]["code"] == api.INVALID_TIMESTAMP  # not milliseconds
 
 
-
 # -- mapping ----------------------------------------------------------------------------------
 
 
