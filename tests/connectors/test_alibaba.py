@@ -342,3 +342,14 @@ def test_the_client_factory_needs_a_token_provider(account: Account) -> None:
 
     with pytest.raises(ConfigError, match="ocop-sync auth"):
         make_client(account)
+
+
+async def test_the_access_token_never_reaches_the_http_log(
+    client: AlibabaClient, tokens: LocalTokens, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        assert await client.find_by_sku("ANY") is None
+    assert "session=<hidden>" in caplog.text
+    assert tokens.tokens.access_token not in caplog.text
