@@ -55,16 +55,17 @@ class Tokens(TokenGrant):
         return f"Tokens(version={self.version}, {TokenGrant.__repr__(self)[11:]}"
 
 
-_IN_URL = re.compile(r"\b(access_token|refresh_token|code)=[^&\s\"']+")
+_IN_URL = re.compile(r"\b(access_token|refresh_token|code|session)=[^&\s\"']+")
 
 
 class HideTokensInUrls(logging.Filter):
     """Masks tokens in the query strings that log lines quote (httpx logs every request's
-    URL at INFO, and Shopee and Lazada carry the access token in the query)."""
+    URL at INFO, and Shopee and Lazada carry the access token in the query, Alibaba.com as
+    `session`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message or "code=" in message:
+        if "token=" in message or "code=" in message or "session=" in message:
             record.msg, record.args = _IN_URL.sub(r"\1=<hidden>", message), ()
         return True
 

@@ -1,24 +1,30 @@
-"""Alibaba.com (ICBU) over the TOP protocol: mapping, client, sandbox.
+"""Alibaba.com (ICBU Open Platform): mapping, client over `/sync` with OAuth, the Schema
+flow, sandbox.
 
-Protocol and sandbox credentials: docs/marketplaces/alibaba.md.
+Protocol, rules and sandbox identities: docs/marketplaces/alibaba.md.
 """
 
 from connectors.alibaba.client import AlibabaClient, make_client
 from connectors.alibaba.mapping import AlibabaMapping
-from connectors.alibaba.sandbox import create_app, invalid_listing, sandbox_account
+from connectors.alibaba.oauth import OAUTH, AlibabaOAuth
+from connectors.alibaba.sandbox import authorize, create_app, invalid_listing, sandbox_account
 from connectors.base import Connector, SandboxKit
 
 CONNECTOR = Connector(
-    credentials=("app_key", "app_secret", "session"),
+    credentials=("app_key", "app_secret"),
     name="alibaba",
     title="Alibaba.com (ICBU)",
     mapping=AlibabaMapping(),
     client_factory=make_client,
     sandbox_factory=create_app,
-    sandbox_kit=SandboxKit(account=sandbox_account, invalid_listing=invalid_listing),
-    # ICBU has no batch price call: one update.field per item (our sandbox's batch method
-    # is opt-in per account, see the client).
+    sandbox_kit=SandboxKit(
+        account=sandbox_account, invalid_listing=invalid_listing, authorize=authorize
+    ),
+    # No call changes price or stock across products: one schema.update per item.
     batch_size=1,
+    # Every write goes through Alibaba.com's review before the product is on sale.
+    reviews=True,
+    oauth=OAUTH,
 )
 
-__all__ = ["CONNECTOR", "AlibabaClient", "AlibabaMapping"]
+__all__ = ["CONNECTOR", "AlibabaClient", "AlibabaMapping", "AlibabaOAuth"]

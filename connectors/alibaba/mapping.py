@@ -3,15 +3,25 @@
 Alibaba.com is an English B2B marketplace: the `subject` is English (`name_en`, or the
 Vietnamese name with diacritics folded to ASCII) and the Vietnamese name is kept in the
 description and attributes. Prices are USD strings with 2 decimals at the account's rate.
+The description is HTML (catalog text escaped); the client appends the photobank images to
+it when it builds the `<itemSchema>` document. Attributes are sorted by name, the order the
+client reads them back in.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
-from connectors.alibaba.photobank import image_file_name
-from connectors.alibaba.rules import IMAGES_MAX, KEYWORDS_MAX, content_problems, price_problem
+from connectors.alibaba.photobank import image_key
+from connectors.alibaba.rules import (
+    CERTIFICATIONS,
+    IMAGES_MAX,
+    KEYWORDS_MAX,
+    content_problems,
+    price_problem,
+)
 from connectors.base import Listing, ListingIssue
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_usd, stock_shown
@@ -20,6 +30,7 @@ from sync.text import ascii_fold, collapse_spaces
 
 LANGUAGE = "ENGLISH"
 DEFAULT_UNIT = "Piece/Pieces"
+DEFAULT_LEAD_TIME_DAYS = 15
 FALLBACK_KEYWORD = "OCOP Vietnam"
 _UNITS_EN = {"g": "g", "kg": "kg", "ml": "ml", "l": "L", "piece": "pieces"}
 
@@ -91,7 +102,8 @@ def _content(
         "attributes": _attributes(product, variant),
         "min_order_quantity": int(account.options.get("min_order_quantity", 1)),
         "unit": str(account.options.get("unit", DEFAULT_UNIT)),
-        "image_files": [image_file_name(url) for url in images],
+        "lead_time_days": int(account.options.get("lead_time_days", DEFAULT_LEAD_TIME_DAYS)),
+        "image_files": [image_key(url) for url in images],
     }
 
 
@@ -185,7 +197,12 @@ def _description(product: Product, variant: Variant) -> str:
         paragraphs.append(f"Ingredients: {product.ingredients}")
     if product.traceability:
         paragraphs.append(f"Traceability: {product.traceability.url}")
-    return "\n\n".join(paragraphs)
+    return "".join(f"<p>{_html_text(paragraph)}</p>" for paragraph in paragraphs)
+
+
+def _html_text(text: str) -> str:
+    """Catalog text as HTML: escaped, line breaks kept."""
+    return "<br/>".join(html.escape(line) for line in text.strip().split("\n"))
 
 
 def _attributes(product: Product, variant: Variant) -> list[dict[str, str]]:
@@ -200,7 +217,9 @@ def _attributes(product: Product, variant: Variant) -> list[dict[str, str]]:
         ("Gross Weight", f"{variant.weight_g} g"),
         ("Shelf Life", f"{product.shelf_life_days} days" if product.shelf_life_days else None),
         ("Standards", ", ".join(product.standards) or None),
+        ("Certification", ", ".join(s for s in product.standards if s in CERTIFICATIONS) or None),
         ("Geographical Indication", product.geographical_indication),
         ("GTIN", variant.gtin),
     ]
-    return [{"attribute_name": name, "attribute_value": value} for name, value in pairs if value]
+    present = sorted((name, value) for name, value in pairs if value)
+    return [{"attribute_name": name, "attribute_value": value} for name, value in present]

@@ -1,62 +1,66 @@
 """OpenAPI description of the Alibaba.com sandbox (served at /openapi.json).
 
-TOP has one gateway path; the `method` query parameter selects the call. Methods marked
-"ours" are our contract, not documented public ICBU methods.
+The `/sync` gateway has one path; the `method` parameter selects the call. Parameters
+marked "ours" are our contract where the platform documents none.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connectors.alibaba import top
+from connectors.alibaba import api
 
+_PUBLISH = "param_product_top_publish_request (JSON: cat_id, language en_US"
 _METHODS: dict[str, str] = {
-    top.PRODUCT_ADD: "product (JSON: subject, category_id, language, keywords, description, "
-    "attributes, min_order_quantity, unit, main_image.images[photobank URLs], sku_code, "
-    "price, stock) -> product_id. Never retried blindly: look the sku_code up first.",
-    top.PRODUCT_UPDATE: "product_id, product (as for add; full replacement) -> product_id",
-    top.PRODUCT_UPDATE_FIELD: "product_id, update_fields (JSON: price and/or stock) -> product_id",
-    top.PRODUCT_DISPLAY: "product_ids (comma-separated, ≤ 50), display (on|off) -> "
-    "results[{product_id, success, sub_code?, sub_msg?}]",
-    top.PHOTOBANK_UPLOAD: "file_name (query) + image_bytes (multipart file, unsigned) or "
-    "image_url (ours, sandbox only) -> url, file_name, photo_id",
-    top.PHOTOBANK_LIST: "current_page, page_size (≤ 50) -> photos[{photo_id, file_name, url}], "
-    "total_item",
-    top.PRODUCT_GET: "ours: product_id or sku_code -> product; unknown -> isv.product-not-exist",
-    top.PRODUCT_LIST: "ours: current_page, page_size (≤ 50) -> products[], total_item",
-    top.PRODUCT_BATCH_FIELD: "ours: updates (JSON list ≤ 50 of {product_id, price?, stock?}) "
-    "-> results[{product_id, success, sub_code?, sub_msg?}] in order",
+    api.SCHEMA_RENDER: f"{_PUBLISH}) -> biz_success, data (the category's rendered <itemSchema>)",
+    api.SCHEMA_ADD: f"{_PUBLISH}, xml <itemSchema>) -> biz_success, product_id. Never retried "
+    "blindly: look the skuCode up first.",
+    api.SCHEMA_UPDATE: f"{_PUBLISH}, product_id, xml: a whole or partial <itemSchema>, or "
+    "<product><product_id/><display>Y|N</display></product>) -> biz_success, product_id; "
+    f"{api.IN_AUDIT} while the product is under review",
+    api.PRODUCT_LIST: "current_page, page_size (≤ 30), sku_code (ours) -> products[{product_id, "
+    "subject, category_id, display, status, gmt_modified, sku_code (ours)}], total_item",
+    api.PRODUCT_GET: "product_id -> product {subject, keywords, description, main_image.images, "
+    "attributes, wholesale_trade {price, unit_type, min_order_quantity, ladder_prices, "
+    "deliver_periods}, status, display, sku_code (ours), inventory (ours), audit_reason (ours)}",
+    api.PHOTOBANK_UPLOAD: "file_name (query) + image_bytes (multipart file, unsigned) -> "
+    "file_id, photobank_url, file_name",
+    api.PHOTOBANK_LIST: "current_page, page_size (≤ 50) -> photos[{file_id, file_name, "
+    "photobank_url}], total_item",
+    api.LEGACY_ADD: "refused: InsufficientPermission (use schema.add)",
+    api.LEGACY_UPDATE: "refused: the API is offline (use schema.update)",
 }
 
 _SYSTEM = {
-    "method": "the API method, e.g. alibaba.icbu.product.add",
+    "method": "the API method, e.g. alibaba.icbu.product.schema.add",
     "app_key": "application key (sandbox: ak-<seller>)",
-    "session": "seller authorisation (sandbox: session-<seller>)",
-    "timestamp": "yyyy-MM-dd HH:mm:ss in GMT+8, within 10 minutes of server time",
+    "session": "the seller's OAuth access token",
+    "timestamp": "milliseconds since the epoch, within 600 s of server time",
     "format": "json",
     "v": "2.0",
-    "sign_method": "md5 | hmac | hmac-sha256",
-    "sign": "uppercase hex signature over every text parameter (query and body) but sign",
+    "sign_method": "sha256",
+    "sign": "uppercase hex HMAC-SHA256 over name+value of every text parameter but sign, sorted",
 }
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
-        "title": "Alibaba.com (ICBU) TOP gateway - ocop-sync sandbox",
+        "title": "Alibaba.com (ICBU Open Platform) - ocop-sync sandbox",
         "version": "2.0",
-        "description": "See docs/marketplaces/alibaba.md. Errors are HTTP 200 bodies "
-        '{"error_response": {code, msg, sub_code, sub_msg, request_id}}; throttling is code 7 '
-        '"App Call Limited" with sub_msg "This ban will last N more seconds".',
+        "description": "See docs/marketplaces/alibaba.md. Gateway errors are "
+        '{"error_response": {type, code, msg, request_id}}; throttling is ApiCallLimit with '
+        '"This ban will last N more seconds"; business refusals are {"<method>_response": '
+        '{"biz_success": false, "msg_code", "message"}}.',
     },
     "paths": {
-        top.GATEWAY_PATH: {
+        api.SYNC_PATH: {
             "post": {
-                "summary": "Call one TOP method",
+                "summary": "Call one method",
                 "parameters": [
                     {
                         "name": name,
                         "in": "query",
-                        "required": name != "session",
+                        "required": True,
                         "description": text,
                         "schema": {
                             "type": "string",
@@ -66,22 +70,25 @@ OPENAPI: dict[str, Any] = {
                     for name, text in _SYSTEM.items()
                 ],
                 "requestBody": {
-                    "description": "Business parameters of the method (form fields; multipart "
-                    "for photobank.upload).",
+                    "description": "Business parameters (form fields; multipart for "
+                    "photobank.upload).",
                     "content": {
                         "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
                         "multipart/form-data": {"schema": {"type": "object"}},
                     },
                 },
-                "responses": {
-                    "200": {
-                        "description": "{<method with _ for .>_response: {...}} or "
-                        "{error_response: {...}}",
-                    },
-                    "503": {"description": "gateway outage (code 10, retriable)"},
-                },
+                "responses": {"200": {"description": "{<method with _ for .>_response: {...}}"}},
                 "x-methods": _METHODS,
             }
-        }
+        },
+        api.REST_PREFIX + api.TOKEN_CREATE: {
+            "post": {
+                "summary": "code -> access_token, refresh_token, expires_in, refresh_expires_in "
+                "(signed with the path in front)",
+            }
+        },
+        api.REST_PREFIX + api.TOKEN_REFRESH: {
+            "post": {"summary": "refresh_token -> a new pair (the old refresh token is spent)"}
+        },
     },
 }

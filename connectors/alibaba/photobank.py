@@ -1,53 +1,69 @@
-"""Alibaba.com photobank, client side: a listing references photobank URLs, so each source
-image is uploaded once per account and remembered.
+"""Alibaba.com photobank, client side: a product's images must be photobank files (the
+`<itemSchema>` carries each one's `fileId`), so each source image is uploaded once per
+account and reused by the hash of its content.
 
-Uploads are named deterministically from the source URL (`ocop-<hash>.<ext>`). The listing
-content carries these names (`image_files`), the wire product the photobank URLs; the
-per-account cache maps one to the other, and a cold cache (a new process) is filled from
-`alibaba.icbu.photobank.list` before anything is uploaded again.
+The listing content names images by their source URL (`image_key`), which the mapping
+computes without a request. Uploads are named `<key>.<content hash>.jpg`: two sources with
+the same bytes share one upload, and a new process (a cold cache) reads the account's
+photobank (`alibaba.icbu.photobank.list`) to find both what is uploaded already and which
+source key a photobank URL stands for, instead of uploading again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
-from connectors.alibaba.top import LIST_PAGE_MAX, PHOTOBANK_LIST
+from connectors.alibaba.api import PHOTOBANK_LIST, PHOTOBANK_PAGE_MAX
+from connectors.alibaba.schema import Image
 from connectors.base import stable_hash
 from sync.settings import Account
 
-_EXTENSIONS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png", ".webp": "webp", ".gif": "gif"}
-
 Call = Callable[..., Awaitable[dict[str, Any]]]
-Upload = Callable[[str, str], Awaitable[str]]  # (source url, file name) -> photobank url
+Download = Callable[[str], Awaitable[bytes]]  # source url -> image bytes
+Upload = Callable[[bytes, str], Awaitable[Image]]  # (bytes, file name) -> uploaded file
 
 
-def image_file_name(source_url: str) -> str:
-    """The photobank file name of a source image: stable, ASCII, keeps the image type."""
-    suffix = PurePosixPath(urlsplit(source_url).path).suffix.lower()
-    return f"ocop-{stable_hash(source_url)[:20]}.{_EXTENSIONS.get(suffix, 'jpg')}"
+def image_key(source_url: str) -> str:
+    """The stable name of a source image in listing content."""
+    return f"img-{stable_hash(source_url)[:20]}"
+
+
+def content_hash(data: bytes) -> str:
+    """The hash uploads are reused by."""
+    return hashlib.sha256(data).hexdigest()[:24]
+
+
+def file_name(key: str, digest: str) -> str:
+    """The photobank file name of an upload (key and content hash, see the module doc)."""
+    return f"{key}.{digest}.jpg"
 
 
 @dataclass
 class PhotobankCache:
-    """One account's photobank: file name <-> URL, and whether it was read from the server."""
+    """One account's photobank: content hash -> file, source key -> hash, URL -> key."""
 
-    url_by_name: dict[str, str] = field(default_factory=dict)
-    name_by_url: dict[str, str] = field(default_factory=dict)
+    file_by_hash: dict[str, Image] = field(default_factory=dict)
+    hash_by_key: dict[str, str] = field(default_factory=dict)
+    key_by_url: dict[str, str] = field(default_factory=dict)
     loaded: bool = False
 
-    def add(self, name: str, url: str) -> None:
-        """Remember one uploaded image (the first URL of a name wins, as lookups expect)."""
-        self.url_by_name.setdefault(name, url)
-        self.name_by_url[url] = name
+    def remember(self, key: str, digest: str, image: Image) -> None:
+        """Record that `key`'s bytes (hash `digest`) are the photobank file `image`."""
+        self.file_by_hash.setdefault(digest, image)
+        self.hash_by_key[key] = digest
+        self.key_by_url.setdefault(image.url, key)
+
+    def file_for_key(self, key: str) -> Image | None:
+        """The file of a source key already seen, or None."""
+        digest = self.hash_by_key.get(key)
+        return self.file_by_hash.get(digest) if digest else None
 
 
-# Per account and shared by every client of it in the process (one Celery worker makes
-# many clients), so an image is uploaded once, not once per client.
+# Per account and shared by every client of it in the process (a worker makes many).
 _CACHES: dict[tuple[str, str], PhotobankCache] = {}
 
 
@@ -57,54 +73,74 @@ def cache_for(account: Account) -> PhotobankCache:
 
 
 class Photobank:
-    """Resolves listing image names to photobank URLs (uploading what is missing) and back."""
+    """Resolves listing image keys to photobank files (uploading what is missing) and back."""
 
-    def __init__(self, account: Account, call: Call, upload: Upload) -> None:
+    def __init__(self, account: Account, call: Call, download: Download, upload: Upload):
         self.cache = cache_for(account)
-        self._call = call
-        self._upload = upload
-        # Locks are made lazily (they bind to the running loop): one for the first full
-        # load, one per image so listings sharing an image upload it once while uploads of
-        # different images proceed in parallel.
+        self._call, self._download, self._upload = call, download, upload
+        # Made lazily (locks bind to the running loop): one for the photobank read, one per
+        # content hash so listings sharing an image upload it once.
         self._load_lock: asyncio.Lock | None = None
-        self._image_locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
-    async def urls(self, names: list[str], sources: list[str]) -> list[str]:
-        """Photobank URLs for `names`, uploading from `sources` whatever is not there yet."""
-        by_name = {image_file_name(source): source for source in sources}
-        if any(name not in self.cache.url_by_name for name in names) and not self.cache.loaded:
-            if self._load_lock is None:
-                self._load_lock = asyncio.Lock()
-            async with self._load_lock:
-                if not self.cache.loaded:
-                    await self.load()
-        for name in names:
-            if name in self.cache.url_by_name:
-                continue
-            if name not in by_name:
-                raise KeyError(name)
-            async with self._image_locks.setdefault(name, asyncio.Lock()):
-                if name not in self.cache.url_by_name:
-                    self.cache.add(name, await self._upload(by_name[name], name))
-        return [self.cache.url_by_name[name] for name in names]
+    async def files(self, keys: list[str], sources: list[str]) -> list[Image]:
+        """Photobank files for `keys`, uploading from `sources` whatever is missing.
 
-    async def names(self, urls: list[str]) -> list[str]:
-        """Image names for photobank URLs; an image not uploaded by us keeps its URL."""
-        if any(url not in self.cache.name_by_url for url in urls) and not self.cache.loaded:
-            await self.load()
-        return [self.cache.name_by_url.get(url, url) for url in urls]
+        KeyError names a key that is neither known nor among the listing's sources.
+        """
+        by_key = {image_key(source): source for source in sources}
+        out: list[Image] = []
+        for key in keys:
+            image = self.cache.file_for_key(key)
+            if image is None:
+                if key not in by_key:
+                    raise KeyError(key)
+                image = await self._resolve(key, by_key[key])
+            out.append(image)
+        return out
 
-    async def load(self) -> None:
-        """Read the account's whole photobank into the cache."""
+    async def keys(self, urls: list[str]) -> list[str]:
+        """Source keys of photobank URLs; a URL we did not upload stays as it is."""
+        if any(url not in self.cache.key_by_url for url in urls):
+            await self._ensure_loaded()
+        return [self.cache.key_by_url.get(url, url) for url in urls]
+
+    async def _resolve(self, key: str, source: str) -> Image:
+        data = await self._download(source)
+        digest = content_hash(data)
+        if digest not in self.cache.file_by_hash:
+            await self._ensure_loaded()
+        async with self._locks.setdefault(digest, asyncio.Lock()):
+            image = self.cache.file_by_hash.get(digest)
+            if image is None:
+                image = await self._upload(data, file_name(key, digest))
+            self.cache.remember(key, digest, image)
+        return image
+
+    async def _ensure_loaded(self) -> None:
+        if self.cache.loaded:
+            return
+        if self._load_lock is None:
+            self._load_lock = asyncio.Lock()
+        async with self._load_lock:
+            if not self.cache.loaded:
+                await self._load()
+
+    async def _load(self) -> None:
+        """Read the account's whole photobank: files we uploaded, by hash and by key."""
         page = 1
         while True:
             data = await self._call(
-                PHOTOBANK_LIST, {"current_page": str(page), "page_size": str(LIST_PAGE_MAX)}
+                PHOTOBANK_LIST, {"current_page": str(page), "page_size": str(PHOTOBANK_PAGE_MAX)}
             )
             photos = data.get("photos") or []
             for photo in photos:
-                self.cache.add(str(photo["file_name"]), str(photo["url"]))
-            if not photos or page * LIST_PAGE_MAX >= int(data.get("total_item", 0)):
+                key, _, rest = str(photo.get("file_name", "")).partition(".")
+                digest = rest.removesuffix(".jpg")
+                if key.startswith("img-") and digest:
+                    image = Image(str(photo["file_id"]), str(photo["photobank_url"]))
+                    self.cache.remember(key, digest, image)
+            if not photos or page * PHOTOBANK_PAGE_MAX >= int(data.get("total_item", 0)):
                 break
             page += 1
         self.cache.loaded = True

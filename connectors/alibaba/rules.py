@@ -3,7 +3,8 @@ sandbox (rejections), so both refuse the same listings.
 
 Public facts: `subject` ≤ 128 characters, at most 3 `keywords`, wholesale price in USD with
 2 decimals between 0.01 and 9,999,999.00, minimum order 1-99,999, a category, at least one
-photobank image. The image maximum (6) and the non-empty description are ours.
+photobank image. The image maximum (6), the non-empty description, the lead-time bounds, the
+price-unit codes other than 1 (Bag) and 4 (Pieces), and the certification options are ours.
 """
 
 from __future__ import annotations
@@ -20,6 +21,20 @@ PRICE_MIN = Decimal("0.01")
 PRICE_MAX = Decimal("9999999.00")
 MOQ_MIN, MOQ_MAX = 1, 99_999
 IMAGES_MIN, IMAGES_MAX = 1, 6
+
+LEAD_TIME_MIN, LEAD_TIME_MAX = 1, 365  # days (ours)
+# priceUnit options of the rendered schema: code -> name (1 and 4 observed, the rest ours).
+PRICE_UNITS: dict[str, str] = {
+    "1": "Bag/Bags",
+    "4": "Piece/Pieces",
+    "7": "Box/Boxes",
+    "13": "Kilogram/Kilograms",
+    "19": "Carton/Cartons",
+    "31": "Bottle/Bottles",
+}
+# Options of the category attribute "Certification" (ours): standards outside these stay
+# in the custom attributes only.
+CERTIFICATIONS = ("GlobalGAP", "HACCP", "Halal", "ISO 22000", "Organic", "VietGAP")
 
 _PRICE = re.compile(r"^\d{1,7}\.\d{2}$")
 
@@ -63,6 +78,23 @@ def content_problems(product: Mapping[str, Any], image_count: int) -> list[Probl
             Problem(
                 "min_order_quantity",
                 f"min_order_quantity must be a whole number from {MOQ_MIN} to {MOQ_MAX:,}",
+            )
+        )
+    unit = product.get("unit")
+    if unit not in PRICE_UNITS.values():
+        problems.append(
+            Problem("unit", f"unit must be one of {', '.join(PRICE_UNITS.values())}, got {unit!r}")
+        )
+    lead = product.get("lead_time_days")
+    if (
+        not isinstance(lead, int)
+        or isinstance(lead, bool)
+        or not LEAD_TIME_MIN <= lead <= LEAD_TIME_MAX
+    ):
+        problems.append(
+            Problem(
+                "lead_time_days",
+                f"lead_time_days must be a whole number from {LEAD_TIME_MIN} to {LEAD_TIME_MAX}",
             )
         )
     if not IMAGES_MIN <= image_count <= IMAGES_MAX:

@@ -1,174 +1,143 @@
-"""Alibaba.com (ICBU) sandbox: a TOP gateway at `/router/rest` that checks app key,
-timestamp, signature and session like the real one and answers in TOP envelopes.
+"""Alibaba.com (ICBU Open Platform) sandbox: the `/sync` gateway and the `/rest` token
+calls, checking app key, ms timestamp, sha256 signature and access token like the real
+platform, with the consent page, a movable clock and the review of every write.
 
-Sandbox credentials for seller `<name>` (derived, so tests and the demo need no setup):
-app_key `ak-<name>`, app_secret `alibaba-sandbox-secret-<name>`, session `session-<name>`.
-The seller id is `<name>` itself.
+Sandbox identities for seller `<name>` (derived, so tests and the demo need no setup):
+app_key `ak-<name>`, app_secret `alibaba-sandbox-secret-<name>`; the access token comes
+from the consent page (`/oauth/authorize`) and `/rest/auth/token/create`. Besides the
+toolkit's `/_sandbox/*`: `/_sandbox/clock` (GET, POST {"advance": s} or {"offset": s}) and
+`/_sandbox/audit` (GET, POST {"seconds": s, "reject_word": w}).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import uuid
-from datetime import UTC, datetime
-from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
-from urllib.parse import parse_qs, parse_qsl
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from connectors.alibaba import top
+from connectors.alibaba import api
+from connectors.alibaba.oauth import OAUTH
 from connectors.alibaba.openapi import OPENAPI
-from connectors.alibaba.sandbox_methods import Methods, Photobank, TopFailure
-from connectors.alibaba.signing import SIGN_METHODS, parse_timestamp, sign
+from connectors.alibaba.sandbox_auth import SandboxClock, TokenRegistry
+from connectors.alibaba.sandbox_products import Audit, GatewayFailure, Photobank, Products, Refusal
+from connectors.alibaba.sandbox_schema import CATEGORIES, DEFAULT_CATEGORY
+from connectors.alibaba.signing import TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
 from connectors.base import Listing
+from connectors.http import make_http_client
+from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app
 from sync.settings import Account, PriceRules
 
 APP_KEY_PREFIX = "ak-"
 SECRET_PREFIX = "alibaba-sandbox-secret-"
-SESSION_PREFIX = "session-"
-TIMESTAMP_SKEW_SECONDS = 600  # the sandbox rejects a timestamp more than 10 minutes off
-SANDBOX_CATEGORY = "100008"  # ours: a food category id for sandbox accounts
-SANDBOX_USD_RATE = Decimal("25400")  # VND per USD for sandbox accounts
+CALLBACK = "http://127.0.0.1/ocop-sync/alibaba/callback"
+SANDBOX_USD_RATE = "25400"  # VND per USD for sandbox accounts
 
 
 def sandbox_credentials(seller: str) -> dict[str, str]:
-    """The credentials the sandbox accepts for seller `seller`."""
-    return {
-        "app_key": APP_KEY_PREFIX + seller,
-        "app_secret": SECRET_PREFIX + seller,
-        "session": SESSION_PREFIX + seller,
-    }
+    """The app credentials the sandbox accepts for seller `seller`."""
+    return {"app_key": APP_KEY_PREFIX + seller, "app_secret": SECRET_PREFIX + seller}
 
 
 def sandbox_account(name: str, base_url: str) -> Account:
     """A valid account for seller `name` on a sandbox at `base_url`."""
-    return Account.model_validate(
-        {
-            "name": name,
-            "marketplace": "alibaba",
-            "base_url": base_url,
-            "credentials": sandbox_credentials(name),
-            "default_category": SANDBOX_CATEGORY,
-            "price": PriceRules(usd_rate=SANDBOX_USD_RATE),
-            # The sandbox does not download images: send their URL instead (ours).
-            "options": {"sign_method": "hmac-sha256", "photobank_fetch": False},
-        }
+    root = base_url.rstrip("/")
+    return Account(
+        name=name,
+        marketplace="alibaba",
+        base_url=root,
+        credentials={k: SecretStr(v) for k, v in sandbox_credentials(name).items()},
+        categories=CATEGORIES,
+        default_category=DEFAULT_CATEGORY,
+        price=PriceRules(usd_rate=SANDBOX_USD_RATE),
+        # The sandbox serves no image files: the URL's bytes stand in for the image.
+        options={"authorize_url": root + api.AUTHORIZE_PATH, "photobank_fetch": False},
     )
+
+
+async def authorize(account: Account) -> TokenGrant:
+    """The seller's consent on the sandbox, exchanged for the account's first grant."""
+    async with make_http_client(account) as http:
+        link = OAUTH.authorize_url(account, CALLBACK, state="sandbox")
+        answer = await http.get(link, follow_redirects=False)
+        code = parse_qs(urlsplit(answer.headers.get("location", "")).query).get("code", [""])[0]
+        if not code:
+            raise RuntimeError(f"sandbox consent gave no code (HTTP {answer.status_code})")
+        return await OAUTH.exchange_code(account, code, None, http)
 
 
 def invalid_listing(listing: Listing) -> Listing:
     """A copy the sandbox must reject: its subject is longer than 128 characters."""
     content = {**listing.content, "subject": "Bac Kan turmeric " * 10}
-    return Listing(
-        sku=listing.sku,
-        product_sku=listing.product_sku,
-        content=content,
-        price=listing.price,
-        stock=listing.stock,
-        images=list(listing.images),
-    )
+    return dataclasses.replace(listing, content=content, issues=[])
+
+
+def _seller_of_key(app_key: str) -> str | None:
+    seller = app_key.removeprefix(APP_KEY_PREFIX)
+    return seller if app_key.startswith(APP_KEY_PREFIX) and seller else None
 
 
 def seller_of(scope: Scope) -> str | None:
     """The seller named by the `app_key` in the query string (no body needed)."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    app_key = (query.get("app_key") or [""])[0]
-    if not app_key.startswith(APP_KEY_PREFIX):
-        return None  # anonymous: a wrong key is refused by the gateway anyway
-    return app_key.removeprefix(APP_KEY_PREFIX) or None
-
-
-def throttle_response(wait: float) -> Response:
-    """TOP's throttle answer: HTTP 200, code 7, the ban in whole seconds."""
-    seconds = max(1, math.ceil(wait))
-    body = top.error_body(
-        top.CODE_THROTTLED,
-        "App Call Limited",
-        top.THROTTLE_SUB_CODE,
-        f"This ban will last {seconds} more seconds",
-        request_id=_request_id(),
-    )
-    return JSONResponse(body)
-
-
-def error_response(status: int) -> Response:
-    """A platform failure: 500 as TOP reports a backend failure (HTTP 200, code 15, isp.*);
-    503 as a gateway outage (HTTP 503 with code 10)."""
-    if status == 503:
-        body = top.error_body(
-            top.CODE_UNAVAILABLE, "Service currently unavailable", top.SERVICE_UNAVAILABLE,
-            request_id=_request_id(),
-        )  # fmt: skip
-        return JSONResponse(body, status_code=503)
-    body = top.error_body(
-        top.CODE_REMOTE_ERROR, "Remote service error", "isp.remote-service-error",
-        "the backend service failed, try again", request_id=_request_id(),
-    )  # fmt: skip
-    return JSONResponse(body)
+    return _seller_of_key((query.get("app_key") or [""])[0])
 
 
 def _request_id() -> str:
     return uuid.uuid4().hex[:13]
 
 
-def _check_system(params: dict[str, str]) -> str:
-    """The seller of an authentic request; TopFailure with TOP's code otherwise."""
-    if not params.get("method"):
-        raise TopFailure(top.CODE_MISSING_METHOD, "Missing method")
-    app_key = params.get("app_key", "")
-    if not app_key:
-        raise TopFailure(top.CODE_MISSING_APP_KEY, "Missing app key")
-    seller = app_key.removeprefix(APP_KEY_PREFIX)
-    if not app_key.startswith(APP_KEY_PREFIX) or not seller:
-        raise TopFailure(top.CODE_INVALID_APP_KEY, "Invalid app Key")  # never echo the key
-    method = params.get("sign_method", "md5")  # TOP's default when none is given
-    if method not in SIGN_METHODS:
-        raise TopFailure(
-            top.CODE_INVALID_SIGNATURE, "Invalid signature", None,
-            f"sign_method must be one of {', '.join(SIGN_METHODS)}",
-        )  # fmt: skip
-    if not params.get("sign"):
-        raise TopFailure(top.CODE_MISSING_SIGNATURE, "Missing signature")
-    if not params.get("timestamp"):
-        raise TopFailure(top.CODE_MISSING_TIMESTAMP, "Missing timestamp")
-    try:
-        skew = abs((datetime.now(UTC) - parse_timestamp(params["timestamp"])).total_seconds())
-    except ValueError:
-        skew = math.inf
-    if skew > TIMESTAMP_SKEW_SECONDS:
-        raise TopFailure(
-            top.CODE_INVALID_TIMESTAMP, "Invalid timestamp", None,
-            "timestamp must be yyyy-MM-dd HH:mm:ss in GMT+8, within 10 minutes of server time",
-        )  # fmt: skip
-    if sign(params, SECRET_PREFIX + seller, method) != params["sign"].upper():
-        raise TopFailure(top.CODE_INVALID_SIGNATURE, "Invalid signature")
-    if not params.get("session"):
-        raise TopFailure(top.CODE_MISSING_SESSION, "Missing session")
-    if params["session"] != SESSION_PREFIX + seller:
-        raise TopFailure(top.CODE_INVALID_SESSION, "Invalid session")
-    if not params.get("v"):
-        raise TopFailure(top.CODE_MISSING_VERSION, "Missing version")
-    if params["v"] != top.API_VERSION:
-        raise TopFailure(top.CODE_UNSUPPORTED_VERSION, "Unsupported version")
-    if params.get("format", "xml") != "json":
-        raise TopFailure(
-            top.CODE_INVALID_FORMAT, "Invalid format", None, "this sandbox speaks json only"
+def _gateway_error(failure: GatewayFailure, status: int = 200) -> Response:
+    body = api.error_body(failure.error_type, failure.code, failure.msg, request_id=_request_id())
+    return JSONResponse(body, status_code=status)
+
+
+def throttle_response(wait: float) -> Response:
+    """The platform's throttle answer: ApiCallLimit, the ban in whole seconds."""
+    message = api.throttle_message(max(1, math.ceil(wait)))
+    return _gateway_error(GatewayFailure(api.THROTTLED, message, "ISP"))
+
+
+def error_response(status: int) -> Response:
+    """A backend failure (HTTP 200, ISP) or a gateway outage (HTTP 503), in the envelope."""
+    if status == 503:
+        return _gateway_error(
+            GatewayFailure(api.SERVICE_UNAVAILABLE, "Service unavailable", "SYSTEM"), 503
         )
+    return _gateway_error(GatewayFailure(api.INTERNAL_ERROR, "Internal service error", "ISP"))
+
+
+def check_signed(params: dict[str, str], api_path: str = "") -> str:
+    """The seller of a correctly signed, timely request; GatewayFailure otherwise."""
+    for name in ("app_key", "timestamp", "sign_method", "sign"):
+        if not params.get(name):
+            raise GatewayFailure(api.MISSING_PARAMETER, f"Missing required parameter: {name}")
+    seller = _seller_of_key(params["app_key"])
+    if seller is None:
+        raise GatewayFailure(api.INVALID_APP_KEY, "Invalid app key")  # never echo the key
+    if timestamp_skew(params["timestamp"]) > TIMESTAMP_SKEW_SECONDS:
+        raise GatewayFailure(api.INVALID_TIMESTAMP, "timestamp must be milliseconds within 600 s")
+    if (
+        params["sign_method"] != api.SIGN_METHOD
+        or sign(params, SECRET_PREFIX + seller, api_path) != params["sign"].upper()
+    ):
+        raise GatewayFailure(api.INCOMPLETE_SIGNATURE, "The request signature is invalid")
     return seller
 
 
 async def _read_params(request: Request) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Text parameters from the query and the form body, and the file parameters apart.
-
-    Parsed here rather than with `request.form()` so the sandbox needs no python-multipart.
-    """
+    """Text parameters from the query and the body, and the file parameters apart."""
     params = dict(request.query_params)
     files: dict[str, bytes] = {}
     body = await request.body()
@@ -182,40 +151,124 @@ async def _read_params(request: Request) -> tuple[dict[str, str], dict[str, byte
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True)
-            if not isinstance(name, str) or not isinstance(payload, bytes):
-                continue
-            if part.get_filename() is not None:
-                files[name] = payload
-            else:
-                params[name] = payload.decode("utf-8")
+            if isinstance(name, str) and isinstance(payload, bytes):
+                if part.get_filename() is not None:
+                    files[name] = payload
+                else:
+                    params[name] = payload.decode("utf-8")
     return params, files
 
 
-def create_app(config: SandboxConfig) -> Starlette:
-    """The sandbox app: the TOP gateway wrapped in the shared sandbox behaviour."""
-    store = ListingStore(config.persist)
-    photobank_path = config.persist.with_suffix(".photobank.json") if config.persist else None
-    methods = Methods(store, Photobank(photobank_path))
+class AlibabaStore(ListingStore):
+    """The listing store whose stats also count tokens, uploads and show the clock."""
 
-    async def gateway(request: Request) -> Response:
+    def __init__(self, tokens: TokenRegistry, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tokens = tokens
+
+    def stats(self) -> dict[str, Any]:
+        """The toolkit's figures plus token and photobank counts."""
+        return {
+            **super().stats(),
+            **self.tokens.stats(),
+            "photobank_uploads": self.counters["photobank_uploads"],
+        }
+
+    def reset(self) -> None:
+        """Forget listings, counters and tokens."""
+        super().reset()
+        self.tokens.reset()
+
+
+def create_app(config: SandboxConfig) -> Starlette:
+    """The sandbox app: gateway, token calls, consent page, clock and review settings."""
+    clock, audit = SandboxClock(), Audit()
+    tokens = TokenRegistry(clock)
+    store = AlibabaStore(tokens, persist=config.persist)
+    photobank = Photobank(config.persist.with_suffix(".photobank.json") if config.persist else None)
+    products = Products(store, photobank, clock, audit)
+
+    async def sync(request: Request) -> Response:
         params, files = await _read_params(request)
         method = params.get("method", "")
         try:
-            seller = _check_system(params)
-            handler = methods.handlers.get(method)
+            seller = check_signed(params)
+            if not params.get("session") or tokens.seller_of(params["session"]) != seller:
+                raise GatewayFailure(
+                    api.ILLEGAL_ACCESS_TOKEN, "The specified access token is invalid or expired"
+                )
+            handler = products.handlers.get(method)
             if handler is None:
-                raise TopFailure(top.CODE_INVALID_METHOD, "Invalid method")
-            result = await handler(seller, params, files)
-        except TopFailure as failure:
-            body = top.error_body(
-                failure.code, failure.msg, failure.sub_code, failure.sub_msg,
-                request_id=_request_id(),
-            )  # fmt: skip
+                raise GatewayFailure(
+                    api.INVALID_API_PATH, f"The specified API is invalid: {method or '(none)'}"
+                )
+            answer = await handler(seller, params, files)
+        except GatewayFailure as failure:
+            return _gateway_error(failure)
+        except Refusal as refusal:
+            answer = api.biz_failure(refusal.msg_code, refusal.message, trace_id=_request_id())
+        return JSONResponse({api.response_key(method): answer, "request_id": _request_id()})
+
+    async def token_call(request: Request) -> Response:
+        api_path = "/" + request.path_params["path"]
+        params, _ = await _read_params(request)
+        try:
+            seller = check_signed(params, api_path)
+            if api_path == api.TOKEN_CREATE:
+                grant = tokens.exchange(params.get("code", ""), seller)
+                failure = (api.INVALID_CODE, "Invalid or expired authorization code")
+            elif api_path == api.TOKEN_REFRESH:
+                grant = tokens.rotate(params.get("refresh_token", ""), seller)
+                failure = (api.ILLEGAL_REFRESH_TOKEN, "The refresh token is invalid or expired")
+            else:
+                raise GatewayFailure(
+                    api.INVALID_API_PATH, f"The specified API path is invalid: {api_path}"
+                )
+            if grant is None:
+                raise GatewayFailure(*failure)
+        except GatewayFailure as error:
+            body = api.rest_error_body(
+                error.error_type, error.code, error.msg, request_id=_request_id()
+            )
             return JSONResponse(body)
-        return JSONResponse({top.response_key(method): {**result, "request_id": _request_id()}})
+        return JSONResponse({**grant, "code": api.OK, "request_id": _request_id()})
+
+    async def consent(request: Request) -> Response:
+        # The seller logs in and agrees: here, at once, for any sandbox app key.
+        query = request.query_params
+        seller = _seller_of_key(query.get("client_id", ""))
+        redirect = query.get("redirect_uri", "")
+        if seller is None or query.get("response_type") != "code" or not redirect:
+            return JSONResponse(
+                {"error": "client_id, response_type=code and redirect_uri required"},
+                status_code=400,
+            )
+        answer = {"code": tokens.new_code(seller), "state": query.get("state", "")}
+        return RedirectResponse(f"{redirect}?{urlencode(answer)}", status_code=302)
+
+    async def clock_route(request: Request) -> Response:
+        if request.method == "POST":
+            change = await request.json()
+            if "offset" in change:
+                clock.offset = float(change["offset"])
+            clock.offset += float(change.get("advance", 0))
+        return JSONResponse(clock.public())
+
+    async def audit_route(request: Request) -> Response:
+        if request.method == "POST":
+            change = await request.json()
+            audit.seconds = float(change.get("seconds", audit.seconds))
+            audit.reject_word = change.get("reject_word", audit.reject_word)
+        return JSONResponse(dataclasses.asdict(audit))
 
     return build_sandbox_app(
-        [Route(top.GATEWAY_PATH, gateway, methods=["POST"])],
+        [
+            Route(api.SYNC_PATH, sync, methods=["GET", "POST"]),
+            Route(api.REST_PREFIX + "/{path:path}", token_call, methods=["POST"]),
+            Route(api.AUTHORIZE_PATH, consent),
+            Route("/_sandbox/clock", clock_route, methods=["GET", "POST"]),
+            Route("/_sandbox/audit", audit_route, methods=["GET", "POST"]),
+        ],
         store=store,
         config=config,
         hooks=SandboxHooks(seller_of, throttle_response, error_response),

@@ -1,64 +1,48 @@
-"""TOP request signing (Alibaba.com open platform), shared by the client and the sandbox.
+"""ICBU Open Platform request signing, shared by the client and the sandbox.
 
-Public facts (TOP docs, docId 101617): sort every parameter except `sign` (and file
-parameters) by name, concatenate name+value, then
-- `md5`: MD5(secret + s + secret)
-- `hmac`: HMAC-MD5(secret, s)
-- `hmac-sha256`: HMAC-SHA256(secret, s)
-as uppercase hex. Timestamps are `yyyy-MM-dd HH:mm:ss` in GMT+8.
+The rule (docs/marketplaces/alibaba.md, "Signature"): sort every parameter except `sign`
+(and file parameters: the multipart `image_bytes` of photobank.upload) by name in ASCII
+order, concatenate name+value, HMAC-SHA256 with the app secret over the UTF-8 bytes,
+uppercase hex (`sign_method=sha256`). Calls to `/sync` sign the parameters alone; the token
+calls under `/rest` put their API path (`/auth/token/create`, without `/rest`) in front.
+The timestamp is milliseconds since the epoch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Literal, get_args
 
-SignMethod = Literal["md5", "hmac", "hmac-sha256"]
-SIGN_METHODS: tuple[str, ...] = get_args(SignMethod)
-DEFAULT_SIGN_METHOD: SignMethod = "hmac-sha256"
-
-# TOP gateways run on China Standard Time whatever the caller's zone.
-GMT8 = timezone(timedelta(hours=8), "GMT+8")
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+TIMESTAMP_SKEW_SECONDS = 600  # ours: the sandbox refuses timestamps further off than this
 
 
-def string_to_sign(params: Mapping[str, str]) -> str:
-    """name+value of every parameter except `sign`, sorted by name.
+def string_to_sign(params: Mapping[str, str], api_path: str = "") -> str:
+    """`api_path` (token calls only) then name+value of every parameter but `sign`, sorted.
 
     Empty values are left out, as the official SDKs do, so a blank optional parameter does
     not change the signature.
     """
-    return "".join(
+    body = "".join(
         f"{name}{value}" for name, value in sorted(params.items()) if name != "sign" and value != ""
     )
+    return api_path + body
 
 
-def sign(params: Mapping[str, str], secret: str, method: str = DEFAULT_SIGN_METHOD) -> str:
-    """The TOP signature of `params` (file parameters must not be passed in)."""
-    text = string_to_sign(params).encode("utf-8")
-    key = secret.encode("utf-8")
-    if method == "md5":
-        digest = hashlib.md5(key + text + key).hexdigest()
-    elif method == "hmac":
-        digest = hmac.new(key, text, hashlib.md5).hexdigest()
-    elif method == "hmac-sha256":
-        digest = hmac.new(key, text, hashlib.sha256).hexdigest()
-    else:
-        raise ValueError(f"unknown sign_method {method!r} (expected one of {SIGN_METHODS})")
-    return digest.upper()
+def sign(params: Mapping[str, str], app_secret: str, api_path: str = "") -> str:
+    """The `sign` parameter (uppercase hex HMAC-SHA256)."""
+    text = string_to_sign(params, api_path).encode("utf-8")
+    return hmac.new(app_secret.encode("utf-8"), text, hashlib.sha256).hexdigest().upper()
 
 
-def timestamp(now: datetime | None = None) -> str:
-    """`now` (default: the current time) as a TOP timestamp in GMT+8."""
-    moment = now or datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError("timestamp needs an aware datetime")
-    return moment.astimezone(GMT8).strftime(TIMESTAMP_FORMAT)
+def timestamp_ms(now: float | None = None) -> str:
+    """`now` (default: the current time, seconds since the epoch) in milliseconds."""
+    return str(int((time.time() if now is None else now) * 1000))
 
 
-def parse_timestamp(value: str) -> datetime:
-    """A TOP timestamp (GMT+8) as an aware datetime; ValueError when malformed."""
-    return datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=GMT8)
+def timestamp_skew(value: str, now: float | None = None) -> float:
+    """Seconds between a millisecond timestamp and `now`; inf when it is not one."""
+    if not value.isdigit() or len(value) != 13:
+        return float("inf")
+    return abs((time.time() if now is None else now) - int(value) / 1000)

@@ -1,0 +1,128 @@
+"""Alibaba.com seller authorisation ("code for token"), as connectors.oauth.OAuthFlow.
+
+1. The seller opens `https://oauth.alibaba.com/authorize?response_type=code&client_id=<app
+   key>&redirect_uri=…&state=…&sp=icbu` (account option `authorize_url` to change the
+   host) and comes back to the redirect URI with a single-use `code`.
+2. `POST <base_url>/rest/auth/token/create` with `code` trades it for an access token and
+   a refresh token; `/rest/auth/token/refresh` with `refresh_token` for a new pair. Both
+   are signed with their API path in front (connectors/alibaba/signing.py) and answer
+   lifetimes in seconds (`expires_in`, `refresh_expires_in`).
+The access token is then sent as `session` on every `/sync` call.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from connectors.alibaba import api
+from connectors.alibaba.envelope import TokenRefused, classify_rest
+from connectors.alibaba.signing import sign, timestamp_ms
+from connectors.errors import AuthError, MarketplaceError, RetriableError
+from connectors.http import parse_retry_after
+from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens
+from sync.settings import Account
+
+AUTHORIZE_URL = "https://oauth.alibaba.com/authorize"
+
+
+class AlibabaOAuth:
+    """Alibaba.com's OAuth calls for one app (the account's `app_key` and `app_secret`)."""
+
+    def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
+        """The consent link for the seller (`sp=icbu`: an Alibaba.com seller account)."""
+        query = {
+            "response_type": "code",
+            "client_id": account.secret("app_key"),
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "sp": "icbu",
+        }
+        base = str(account.options.get("authorize_url", AUTHORIZE_URL))
+        return f"{base}?{urlencode(query)}"
+
+    async def exchange_code(
+        self, account: Account, code: str, shop_id: str | None, http: httpx.AsyncClient
+    ) -> TokenGrant:
+        """`/auth/token/create` with the single-use code."""
+        return await _token_call(account, api.TOKEN_CREATE, {"code": code}, http)
+
+    async def refresh(
+        self, account: Account, tokens: Tokens, http: httpx.AsyncClient
+    ) -> TokenGrant:
+        """`/auth/token/refresh` with the stored refresh token."""
+        return await _token_call(
+            account, api.TOKEN_REFRESH, {"refresh_token": tokens.refresh_token}, http
+        )
+
+
+async def _token_call(
+    account: Account, path: str, params: dict[str, str], http: httpx.AsyncClient
+) -> TokenGrant:
+    signed = {
+        "app_key": account.secret("app_key"),
+        "timestamp": timestamp_ms(),
+        "sign_method": api.SIGN_METHOD,
+        **params,
+    }
+    signed["sign"] = sign(signed, account.secret("app_secret"), api_path=path)
+    url = account.base_url.rstrip("/") + api.REST_PREFIX + path
+    try:
+        response = await http.post(url, data=signed)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise RetriableError(  # nothing was sent: safe to try again
+            f"token call {path} failed ({type(exc).__name__})", account=account.name
+        ) from None
+    except httpx.HTTPError as exc:
+        if path == api.TOKEN_REFRESH:
+            # Sent, unanswered: the platform may have rotated the pair already.
+            raise RefreshAnswerLost(
+                f"token refresh unanswered ({type(exc).__name__})", account=account.name
+            ) from None
+        raise RetriableError(
+            f"token call {path} failed ({type(exc).__name__})", account=account.name
+        ) from None
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    status = response.status_code if response.status_code != 200 else None
+    error = classify_rest(
+        body,
+        account=account.name,
+        status=status,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+    if isinstance(error, TokenRefused):
+        error = AuthError(error.message, account=account.name, code=error.code)
+    if error is not None:
+        raise error
+    return grant_from(body, account.name)
+
+
+def grant_from(body: dict[str, Any], account_name: str) -> TokenGrant:
+    """A TokenGrant from a token answer (lifetimes are seconds from now)."""
+    now = datetime.now(UTC)
+    try:
+        access, refresh = str(body["access_token"]), str(body["refresh_token"])
+        expires_in = int(body["expires_in"])
+        refresh_in = body.get("refresh_expires_in")
+    except (KeyError, TypeError, ValueError):
+        raise MarketplaceError(
+            "token answer without access_token, refresh_token or expires_in", account=account_name
+        ) from None
+    extra = {k: str(body[k]) for k in ("account", "account_id") if body.get(k)}
+    return TokenGrant(
+        access_token=access,
+        refresh_token=refresh,
+        access_expires_at=now + timedelta(seconds=expires_in),
+        refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
+        seller_id=str(body["user_id"]) if body.get("user_id") else None,
+        extra=extra,
+    )
+
+
+OAUTH = AlibabaOAuth()
