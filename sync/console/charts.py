@@ -17,7 +17,7 @@ def coverage_bars(
     """One bar per (label, eligible, listed): the eligible length in grey, the listed part
     in green, the share written at its end."""
     largest = max((eligible for _, eligible, _ in rows), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 60
+    span = WIDTH - LABEL_WIDTH - 100  # room for "123/456 78%" after the longest bar
     height = len(rows) * (BAR_HEIGHT + 6) + 24
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '

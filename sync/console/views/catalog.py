@@ -17,16 +17,12 @@ def coverage_page(v: Visit) -> Response:
     if catalog is None:
         return v.render("coverage.html", cov=None)
     cov = coverage(catalog, v.console.store, v.console.accounts, date.today())
-    charts = {
-        account: coverage_bars(
-            [(f"{stars}★", t.eligible, t.listed[account]) for stars, t in cov.by_stars.items()]
-            + [(v.t("total"), cov.total.eligible, cov.total.listed[account])],
-            v.t("listed"),
-            v.t("eligible"),
-        )
-        for account in cov.accounts
-    }
-    return v.render("coverage.html", cov=cov, charts=charts)
+    chart = coverage_bars(
+        [(account, cov.total.eligible, cov.total.listed[account]) for account in cov.accounts],
+        v.t("listed"),
+        v.t("eligible"),
+    )
+    return v.render("coverage.html", cov=cov, chart=chart)
 
 
 def certificates(v: Visit) -> Response:
