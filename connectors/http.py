@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from connectors import observe
 from connectors.breaker import Breaker
 from connectors.errors import (
     AuthError,
@@ -182,8 +183,7 @@ class HttpClient:
             observer.answered(self.account.name, self.marketplace, status, error)
 
     def _retrying(self) -> None:
-        for observer in observers:
-            observer.retrying(self.account.name, self.marketplace)
+        observe.retrying(self.account.name, self.marketplace)
 
     def _transport_error(self, exc: httpx.TransportError) -> RetriableError:
         """No answer (refused, timed out, dropped), as the taxonomy's retriable error."""

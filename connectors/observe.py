@@ -33,3 +33,9 @@ class HttpObserver(Protocol):
 
 
 observers: list[HttpObserver] = []
+
+
+def retrying(account: str, marketplace: str) -> None:
+    """Tell the observers that a failed attempt will be tried again."""
+    for observer in observers:
+        observer.retrying(account, marketplace)

@@ -22,7 +22,13 @@ from sync.catalog_io import export_catalog
 from sync.console.auth import hash_password
 from sync.settings import Settings, load_settings
 from tests.conftest import set_sandbox
-from tests.engine.conftest import small_catalog, write_test_config
+from tests.engine.conftest import (  # noqa: F401  (fixtures used by this package's tests)
+    catalog_path,
+    config_path,
+    settings,
+    small_catalog,
+    write_test_config,
+)
 from tests.factories import product_data
 
 CLI = str(Path(sys.executable).parent / "ocop-sync")
