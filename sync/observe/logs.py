@@ -10,6 +10,7 @@ INFO, and marketplaces carry session keys, signatures and tokens in them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from typing import Any
@@ -86,8 +87,21 @@ def level_for(verbosity: int) -> int:
     )
 
 
+def style_handlers(logger: logging.Logger, fmt: str | None = None) -> None:
+    """Give handlers someone else installed (Celery's) our format and filters: the workers'
+    lines then carry run, account and SKU like the CLI's, as JSON when asked."""
+    fmt = fmt or os.environ.get("OCOP_SYNC_LOG_FORMAT", "text")
+    model = handler(fmt if fmt in FORMATS else "text")
+    for existing in logger.handlers:
+        existing.setFormatter(model.formatter)
+        for flt in model.filters:
+            if not any(type(f) is type(flt) for f in existing.filters):
+                existing.addFilter(flt)
+
+
 def setup_logging(fmt: str = "text", verbosity: int = 0, stream: Any = None) -> None:
     """Configure the root logger for a command (replacing what an earlier call installed)."""
+    os.environ["OCOP_SYNC_LOG_FORMAT"] = fmt  # Celery workers started by this command too
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_ocop_sync", False)]:
         root.removeHandler(old)

@@ -3,6 +3,7 @@ counters moving by what a sync did, the state's figures equal to the state."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -88,3 +89,23 @@ def test_counters_move_by_what_a_sync_did_and_gauges_equal_the_state(
         assert finished == Counter({(name,): 1 for name in runs})
     finally:
         store.close()
+
+
+def test_the_grafana_dashboard_queries_only_metrics_that_exist(
+    config_path: Path, settings: Settings
+) -> None:
+    metrics.install()
+    run_pass(settings)
+    store = StateStore(settings.state_url)
+    try:
+        text = generate_latest().decode() + metrics.exposition(store, settings).decode()
+    finally:
+        store.close()
+    exported = {f.name for f in text_string_to_metric_families(text)}  # declared, even if 0
+    dashboard = (Path(__file__).parents[2] / "deploy/grafana/ocop-sync-dashboard.json").read_text()
+    used = {
+        re.sub(r"_(total|bucket|count|sum)$", "", name)
+        for name in re.findall(r"ocop_sync_[a-z_]+", dashboard)
+    }
+    # Queue depth needs Redis to answer; every other one must be there after a sync.
+    assert used - exported <= {"ocop_sync_queue_depth"}, used - exported
