@@ -16,7 +16,7 @@ from sync.state.models import BindingStatus
 from sync.state.store import StateStore
 
 STATUSES = [s.value for s in BindingStatus]
-SHORT = {"pending": "pend.", "delisted": "delist.", "skipped": "skip."}  # fits 80 columns
+SHORT = {"pending": "pend.", "in_review": "review", "delisted": "delist.", "skipped": "skip."}  # fits 80 columns
 
 
 def _store(config: Path | None, state_url: str | None) -> StateStore:

@@ -25,6 +25,7 @@ VI: dict[str, str] = {
     "marketplace": "sàn",
     "listed": "đang bán",
     "pending": "chờ đẩy",
+    "in_review": "chờ sàn duyệt",
     "failed": "lỗi",
     "delisted": "đã gỡ",
     "skipped": "bỏ qua",
