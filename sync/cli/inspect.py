@@ -16,7 +16,8 @@ from sync.state.models import BindingStatus
 from sync.state.store import StateStore
 
 STATUSES = [s.value for s in BindingStatus]
-SHORT = {"pending": "pend.", "in_review": "review", "delisted": "delist.", "skipped": "skip."}  # fits 80 columns
+# Short headers: the table fits an 80-column terminal.
+SHORT = {"pending": "pend.", "in_review": "review", "delisted": "delist.", "skipped": "skip."}
 
 
 def _store(config: Path | None, state_url: str | None) -> StateStore:
