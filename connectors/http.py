@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from connectors import observe
 from connectors.breaker import Breaker
 from connectors.errors import (
     AuthError,
@@ -26,6 +27,7 @@ from connectors.errors import (
     RetriableError,
     ThrottledError,
 )
+from connectors.observe import LAST_STATUS, observers
 from connectors.ratelimit import LocalRateLimiter, RateLimiter
 from sync.settings import Account
 
@@ -144,27 +146,19 @@ class HttpClient:
     # -- sending ----------------------------------------------------------------------------
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         self.breaker.before_call()
+        queued = time.perf_counter()
         await self.limiter.acquire()
         await self.prepare(request)
         started = time.perf_counter()
         self.requests_sent += 1
         try:
             response = await self.http.send(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            self.breaker.connection_failed()
-            raise RetriableError(
-                f"connection failed ({type(exc).__name__})", account=self.account.name
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise RetriableError(
-                f"timeout after {self.account.timeout:g}s ({type(exc).__name__})",
-                account=self.account.name,
-            ) from None
         except httpx.TransportError as exc:
-            raise RetriableError(
-                f"connection failed ({type(exc).__name__})", account=self.account.name
-            ) from None
+            error = self._transport_error(exc)
+            self._observe(None, error, started - queued)
+            raise error from None
         self.breaker.answered()
+        LAST_STATUS.set(response.status_code)
         if log.isEnabledFor(logging.DEBUG):  # the arguments alone cost a few µs a request
             log.debug(
                 "%s %s %s -> %s in %.0f ms",
@@ -174,13 +168,33 @@ class HttpClient:
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
             )
-        error = self.classify(response)
-        if error is not None:
-            if isinstance(error, ThrottledError):
+        problem = self.classify(response)
+        self._observe(response.status_code, problem, started - queued)
+        if problem is not None:
+            if isinstance(problem, ThrottledError):
                 # One throttle answer pauses every caller sharing this limiter.
-                await self.limiter.cooldown(error.retry_after or self.policy.backoff(1) + 0.5)
-            raise error
+                await self.limiter.cooldown(problem.retry_after or self.policy.backoff(1) + 0.5)
+            raise problem
         return response
+
+    def _observe(self, status: int | None, error: BaseException | None, waited: float) -> None:
+        for observer in observers:  # metrics, when installed (connectors/observe.py)
+            observer.waited(self.account.name, waited)
+            observer.answered(self.account.name, self.marketplace, status, error)
+
+    def _retrying(self) -> None:
+        observe.retrying(self.account.name, self.marketplace)
+
+    def _transport_error(self, exc: httpx.TransportError) -> RetriableError:
+        """No answer (refused, timed out, dropped), as the taxonomy's retriable error."""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            self.breaker.connection_failed()
+            reason = f"connection failed ({type(exc).__name__})"
+        elif isinstance(exc, httpx.TimeoutException):
+            reason = f"timeout after {self.account.timeout:g}s ({type(exc).__name__})"
+        else:
+            reason = f"connection failed ({type(exc).__name__})"
+        return RetriableError(reason, account=self.account.name)
 
     async def request(
         self,
@@ -214,9 +228,12 @@ class HttpClient:
         except RetriableError as error:
             if not retry or self._give_up(1, started):
                 raise
+            self._retrying()
             await asyncio.sleep(self.policy.wait_for(1, error))
 
         def wait(state: RetryCallState) -> float:
+            # tenacity asks for the wait only once it has decided to try again.
+            self._retrying()
             error = state.outcome.exception() if state.outcome else None
             return self.policy.wait_for(state.attempt_number + 1, error)
 

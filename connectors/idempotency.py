@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from connectors.base import Listing, MarketplaceClient, RemoteListing
 from connectors.errors import RetriableError
 from connectors.http import RetryPolicy
+from connectors.observe import retrying
 
 
 @dataclass(frozen=True)
@@ -47,4 +48,6 @@ async def create_once(
         except RetriableError as error:
             if attempt >= policy.max_attempts:
                 raise
+            account = getattr(client, "account", None)
+            retrying(getattr(account, "name", "?"), getattr(client, "marketplace", "?"))
             await asyncio.sleep(policy.wait_for(attempt, error))

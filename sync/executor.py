@@ -18,6 +18,7 @@ from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
 from sync.engine.runs import RunReport, run_status
 from sync.gcpause import heap_frozen
+from sync.observe.context import bind_run, unbind_run
 from sync.plan import AccountPlan
 from sync.settings import Account
 from sync.state.groupcommit import GroupCommit
@@ -28,6 +29,7 @@ log = logging.getLogger("ocop_sync.executor")
 
 Progress = Callable[[str, int], None]  # (account, operations finished just now)
 UNCLAIMED = "not sent: another run holds this listing's create claim"
+log = logging.getLogger("ocop_sync.run")
 
 
 class AccountRun:
@@ -85,6 +87,8 @@ class AccountRun:
             await self.lease.__aexit__(None, None, None)
             raise
         self.report.run_id = self._run_id
+        self._log_context = bind_run(self._run_id, self.account.name)
+        log.info("%s run started (%s)", self.kind, self.trigger)
         await self.lease.attach_run(self._run_id)
         # Results are committed in groups (see sync.state.groupcommit for the crash story).
         self._writer = GroupCommit(store, self._run_id, self._counted)
@@ -178,6 +182,15 @@ class AccountRun:
                 finally:
                     self._frozen.close()
                     await self.lease.__aexit__(None, None, None)
+                    log.info(
+                        "%s run finished: %s, %d failed, %d requests, %.1f s",
+                        self.kind,
+                        dict(report.done),
+                        report.failed,
+                        report.requests,
+                        report.seconds,
+                    )
+                    unbind_run(self._log_context)
 
 
 def busy_report(account: str, error: LeaseBusy) -> RunReport:

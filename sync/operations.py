@@ -14,6 +14,8 @@ from connectors.base import Listing, MarketplaceClient
 from connectors.errors import AccountError, MarketplaceError, NotFoundError
 from connectors.http import RetryPolicy
 from connectors.idempotency import CreateOutcome, create_once
+from connectors.observe import LAST_STATUS
+from sync.observe.context import SKU
 from sync.plan import Operation, OpKind
 from sync.state.models import BindingStatus
 from sync.state.store import PushResult
@@ -37,6 +39,7 @@ def succeeded(
         price=str(listing.price) if listing else None,
         stock=listing.stock if listing else None,
         message=op.reason if op.kind is OpKind.DELIST else None,
+        http_status=LAST_STATUS.get(),  # the operation's last answer (see `perform`)
         duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
         changed=list(op.changed),
     )
@@ -96,6 +99,8 @@ async def perform(
     `listed` is what a created or changed listing becomes: IN_REVIEW on a marketplace that
     reviews listings before they go on sale."""
     started = time.perf_counter()
+    LAST_STATUS.set(None)  # the HTTP layer sets it per answer, in this task
+    SKU.set(op.sku)  # log lines of this operation name its listing
     listing: Listing | None = op.listing
     try:
         remote_id = op.remote_id
@@ -141,6 +146,7 @@ async def perform_price_stock_batch(
 ) -> list[PushResult]:
     """Price/stock fast paths for many listings in as few calls as the marketplace allows."""
     started = time.perf_counter()
+    LAST_STATUS.set(None)
     items: list[tuple[str, Listing]] = [
         (op.remote_id or "", op.listing) for op in ops if op.listing is not None
     ]

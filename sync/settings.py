@@ -12,7 +12,7 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -87,6 +87,30 @@ class Schedule(BaseModel):
     timezone: str = "Asia/Ho_Chi_Minh"
 
 
+class Operator(BaseModel):
+    """A person allowed into the web console: `viewer` reads, `operator` may also resync."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+    password_hash: SecretStr  # argon2 (`ocop-sync serve --hash-password`) or bcrypt
+    role: Literal["viewer", "operator"] = "viewer"
+
+
+class ConsoleSettings(BaseModel):
+    """`ocop-sync serve`: who may log in, where it listens (loopback by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8700
+    operators: list[Operator] = Field(default_factory=list)
+    admin_token: SecretStr | None = None  # logs in as "admin" with the operator role
+    session_key: SecretStr | None = None  # signs session cookies; random per process if unset
+    session_hours: Annotated[float, Field(gt=0)] = 12.0
+    language: Literal["vi", "en"] = "vi"
+
+
 class Settings(BaseSettings):
     """Everything ocop-sync needs to run."""
 
@@ -101,6 +125,7 @@ class Settings(BaseSettings):
     batch_size: Annotated[int, Field(ge=1, le=1000)] = 50
     accounts: list[Account] = Field(default_factory=list)
     schedule: Schedule = Field(default_factory=Schedule)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @field_validator("accounts")
     @classmethod

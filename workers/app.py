@@ -43,6 +43,7 @@ from celery.signals import (
 )
 
 from sync.engine.clients import load_config
+from sync.observe.logs import style_handlers
 from sync.settings import Settings
 from sync.state.store import StateStore
 from workers import context
@@ -137,11 +138,14 @@ app = create_app(settings, tuning)
 
 
 @after_setup_logger.connect
-def _quiet_http_logs(**_: object) -> None:
+def _quiet_http_logs(logger: logging.Logger | None = None, **_: object) -> None:
     """httpx logs every request URL at INFO, and some marketplaces (Alibaba's TOP) carry the
-    session key in the query string: keep those lines out of worker logs."""
+    session key in the query string: keep those lines out of worker logs. Lines get the
+    format asked for (OCOP_SYNC_LOG_FORMAT: text or json) with run, account and SKU."""
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if logger is not None:
+        style_handlers(logger)
 
 
 @worker_init.connect

@@ -27,6 +27,7 @@ from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
 from sync.engine.runs import run_outcome, run_status
+from sync.observe.context import bind_run
 from sync.plan import AccountPlan, Operation, OpKind, PlanFilter
 from sync.reconcile import reconcile_account
 from sync.settings import Account, ConfigError
@@ -233,6 +234,7 @@ def push_batch(
     self: Task, account: str, run_id: int, batch: int, lane: str, skus: list[str]
 ) -> None:
     """Push one batch of a run: re-plan its SKUs, push, record; retry what may succeed later."""
+    bind_run(run_id, account)  # every log line of this batch names its run and account
     ctx = get_context()
     run = ctx.runs.info(run_id)
     if run is None:

@@ -46,5 +46,44 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    log_format: str = typer.Option(
+        "text",
+        "--log-format",
+        envvar="OCOP_SYNC_LOG_FORMAT",
+        help="Log lines on stderr as text or json (any command accepts it).",
+    ),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="More log lines: -v info, -vv debug."
+    ),
+    quiet: int = typer.Option(0, "--quiet", "-q", count=True, help="Only errors in the log."),
 ) -> None:
     """ocop-sync: validate catalogs, plan and push listings, inspect failures."""
+    from sync.observe.logs import FORMATS, setup_logging
+
+    if log_format not in FORMATS:
+        raise typer.BadParameter(f"--log-format must be one of {', '.join(FORMATS)}")
+    setup_logging(log_format, verbose - quiet)
+
+
+GLOBAL_FLAGS = frozenset({"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet"})
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move -v/-q/--log-format given after a command's name to the front, where the
+    root callback reads them: `ocop-sync sync -v` works like `ocop-sync -v sync`."""
+    front: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest += [arg, *args]
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg == "--log-format":
+            front += [arg, next(args, "")]
+        elif arg.startswith("--log-format="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+    return front + rest

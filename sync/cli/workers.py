@@ -51,10 +51,15 @@ def worker(
     name: str | None = typer.Option(None, "--name", "-n", help="Node name (default celery@host)."),
     queues: str = typer.Option("ocop-plan,ocop-push", "--queues", "-Q", help="Queues to consume."),
     loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="Log level."),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve this worker's Prometheus metrics on this port."
+    ),
 ) -> None:
     """Start a Celery worker (prefork pool) with the project's app."""
     with user_errors():
         _use_config(config)
+    if metrics_port is not None:
+        _serve_worker_metrics(metrics_port)
     from workers.app import app as celery_app
 
     argv = [
@@ -73,6 +78,21 @@ def worker(
     if name:
         argv += ["--hostname", name]
     celery_app.worker_main(argv)
+
+
+def _serve_worker_metrics(port: int) -> None:
+    """Every pool process counts into files of one directory (prometheus_client's
+    multiprocess mode, chosen before it is imported); this main process serves their sum."""
+    import tempfile
+
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ocop-metrics-"))
+    from prometheus_client import start_http_server
+
+    from sync.observe.metrics import install, process_registry
+
+    install()  # the pool processes forked from here inherit the hooks
+    start_http_server(port, addr="127.0.0.1", registry=process_registry())
+    err_console.print(f"worker metrics on http://127.0.0.1:{port}/metrics")
 
 
 @app.command()

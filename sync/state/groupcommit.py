@@ -26,6 +26,8 @@ GROUP_COMMIT_WAIT = 0.05  # seconds the first result of a group waits for compan
 GROUP_COMMIT_MAX = 500  # results per transaction
 
 OnCommit = Callable[[list[PushResult]], None]
+# Told of every committed group by every writer (metrics: sync/observe/metrics.py).
+committed_observers: list[OnCommit] = []
 
 
 class GroupCommit:
@@ -155,6 +157,8 @@ class GroupCommit:
                     if not self._closing:
                         self._flush.clear()
                 await self._store.call(self._store.record, group, self._run_id)
+                for observer in committed_observers:
+                    observer(group)
                 if self._on_commit is not None:
                     self._on_commit(group)
         finally:
