@@ -379,9 +379,11 @@ def finish_run(ctx: WorkerContext, run_id: int) -> None:
         with contextlib.suppress(ConfigError):
             _follow_reviews(ctx, ctx.account(run.account))  # a quick review may be over
     done, failures = run_outcome(ctx.store, run_id)
-    status = run_status(len(failures), run.auth_error if run else None)
     ctx.store.finish_run(
-        run_id, {**done, "failed": len(failures)}, ctx.runs.requests(run_id), status
+        run_id,
+        {**done, "failed": len(failures)},
+        ctx.runs.requests(run_id),
+        run_status(len(failures), run.auth_error if run else None),
     )
     ctx.runs.mark_finished(run_id)
     if run is not None:

@@ -6,9 +6,9 @@ from datetime import date
 
 from starlette.responses import Response
 
-from sync.console.app import Visit
 from sync.console.charts import coverage_bars
 from sync.console.coverage import HORIZONS, coverage, expiring
+from sync.console.web import Visit
 
 
 def coverage_page(v: Visit) -> Response:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.responses import RedirectResponse, Response
 
 from sync.console import queries
-from sync.console.app import Visit
+from sync.console.web import Visit
 from sync.settings import ConfigError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from sync.console import queries
-from sync.console.app import Visit
+from sync.console.web import Visit
 
 
 def overview(v: Visit) -> Response:

@@ -8,9 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from sync.console.app import LANG_COOKIE, Visit, visit
 from sync.console.auth import ANON_COOKIE, SESSION_COOKIE
 from sync.console.i18n import LANGUAGES
+from sync.console.web import LANG_COOKIE, Visit, visit
 
 log = logging.getLogger("ocop_sync.console")
 
