@@ -13,6 +13,7 @@ from typing import NamedTuple
 from connectors.base import Connector, Listing, stable_hash
 from sync.catalog import Catalog, Listability, Product
 from sync.gcpause import gc_paused
+from sync.selection import left_out
 from sync.settings import Account
 from sync.state.index import BindingIndex
 from sync.state.models import BindingStatus
@@ -73,6 +74,9 @@ class AccountPlan:
     # them back on the fast path.
     refreshes: list[tuple[str, str]] = field(default_factory=list)
     fresh_state: bool = False  # no binding has ever been pushed: scan the remote first
+    # (sku, rule) of variants the account's `[accounts.select]` leaves out that it never
+    # listed: nothing to send, nothing to record (sync.selection).
+    out_of_scope: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -80,7 +84,9 @@ class AccountPlan:
         counts = Counter(op.kind.value for op in self.operations)
         counts["skip"] = len(self.skips)
         counts["noop"] = self.noops
-        return {kind.value: counts.get(kind.value, 0) for kind in OpKind}
+        return {kind.value: counts.get(kind.value, 0) for kind in OpKind} | {
+            "out_of_scope": len(self.out_of_scope)
+        }
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,8 @@ def plan_account(
     plan = AccountPlan(account, fresh_state=index.fresh)
     sources = index.sources
     quick = flt.everything and not flt.force  # the fast path may settle whole products
-    slow: list[tuple[Product, str, Listability]] = []  # those needing their whole bindings
+    # Those needing their whole bindings, with the variants the account leaves out.
+    slow: list[tuple[Product, str, Listability, dict[str, str]]] = []
     present = 0  # catalog SKUs that have a binding (to find those removed from the catalog)
     with gc_paused():
         for product, (phash, listable, skus) in zip(products, facts, strict=True):
@@ -194,7 +201,8 @@ def plan_account(
             # the fast path once; those listings plan as no-ops, and recording their
             # `refreshes` brings them back.
             source = phash + fp
-            if quick and listable.ok:
+            scope = left_out(account.select, product)
+            if quick and listable.ok and not scope:
                 # Fast path: nothing about the product or the account changed since every
                 # one of its listings was last pushed. (It reads only `facts` and the
                 # index: touching 100k product objects again per account was slower.)
@@ -206,10 +214,12 @@ def plan_account(
                     present += len(skus)
                     continue
             present += sum(1 for sku in skus if sku in sources)
-            slow.append((product, source, listable))
-        rows = index.rows([v.sku for product, _, _ in slow for v in product.variants])
-        for product, source, listable in slow:
-            _plan_product(plan, product, account, connector, rows, today, flt, source, listable)
+            slow.append((product, source, listable, scope))
+        rows = index.rows([v.sku for product, *_ in slow for v in product.variants])
+        for product, source, listable, scope in slow:
+            _plan_product(
+                plan, product, account, connector, rows, today, flt, source, listable, scope
+            )
     if removals and present < len(index):
         # Some bindings have no product in the catalog any more (or, with a SKU filter,
         # were not looked at): delist the live ones the run asks for.
@@ -263,6 +273,7 @@ def _plan_product(
     flt: PlanFilter,
     source: str,
     listable: Listability,
+    scope: dict[str, str],
 ) -> None:
     if flt.everything:
         wanted = [(v.sku, bindings.get(v.sku)) for v in product.variants]
@@ -274,6 +285,18 @@ def _plan_product(
         ]
         if not wanted:
             return
+    # Out of this account's selection (sync.selection): delisted here only, never created.
+    for sku, binding in wanted if scope else ():
+        if sku not in scope:
+            continue
+        if binding is not None and _is_live(binding):
+            plan.operations.append(_delist(account, binding, f"out of scope: {scope[sku]}"))
+        elif binding is not None and binding.status == _DELISTED:
+            plan.noops += 1
+        else:
+            plan.out_of_scope.append((sku, scope[sku]))
+    if scope and not (wanted := [(sku, b) for sku, b in wanted if sku not in scope]):
+        return
     if not listable.ok:
         reason = listable.reason or "not listable"
         for sku, binding in wanted:
@@ -315,6 +338,9 @@ def plan_listing(
         )
         plan.skips.append(op)
         return
+    if listing.stock == 0 and plan.account.stock.at_zero == "delist":
+        _plan_sold_out(plan, op, binding)
+        return
     if binding is None or not binding.remote_id:
         op.kind = OpKind.CREATE
         op.changed = ["content", "price", "stock"]
@@ -351,6 +377,19 @@ def plan_listing(
     plan.operations.append(op)
 
 
+def _plan_sold_out(plan: AccountPlan, op: Operation, binding: Binding | None) -> None:
+    # `stock.at_zero = "delist"`: nothing to sell here, so the listing comes down (and is
+    # relisted by `plan_listing` once stock returns: a delisted binding plans a relist).
+    if binding is not None and _is_live(binding):
+        plan.operations.append(_delist(plan.account, binding, "out of stock (stock.at_zero)"))
+    elif binding is not None and binding.status == _DELISTED:
+        plan.noops += 1
+    else:
+        op.kind = OpKind.SKIP
+        op.reason = "out of stock (stock.at_zero = delist)"
+        plan.skips.append(op)
+
+
 def plan_all(
     catalog: Catalog | Sequence[Product],
     accounts: Iterable[tuple[Account, Connector, Mapping[str, Binding] | BindingIndex]],
@@ -361,14 +400,6 @@ def plan_all(
     flt = flt or PlanFilter()
     facts = None if flt.skus else product_facts(products_of(catalog), today)
     return [
-        plan_account(
-            catalog,
-            account,
-            connector,
-            bindings,
-            today,
-            flt=flt,
-            facts=facts,
-        )
+        plan_account(catalog, account, connector, bindings, today, flt=flt, facts=facts)
         for account, connector, bindings in accounts
     ]

@@ -23,6 +23,10 @@ def marketplace_price_usd(price: int, rules: PriceRules) -> Decimal:
 
 
 def stock_shown(stock: int, rules: StockRules) -> int:
-    """Catalog stock -> stock shown: keep `buffer` back, cap at `max_shown`, never below 0."""
+    """Catalog stock -> stock shown: keep `buffer` back, show `share_percent` of the rest
+    (rounded down: a channel never shows a unit it may not have), cap at `max_shown`,
+    never below 0."""
     shown = max(0, stock - rules.buffer)
+    if rules.share_percent != 100:
+        shown = int(shown * rules.share_percent // 100)
     return min(shown, rules.max_shown) if rules.max_shown is not None else shown

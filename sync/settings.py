@@ -35,12 +35,42 @@ class PriceRules(BaseModel):
 
 
 class StockRules(BaseModel):
-    """Catalog stock -> stock shown: keep a buffer back, cap what is shown."""
+    """Catalog stock -> stock shown: keep a buffer back, show a share, cap what is shown;
+    and what a listing does when that reaches 0."""
 
     model_config = ConfigDict(extra="forbid")
 
     buffer: Annotated[int, Field(ge=0)] = 0
+    # The part of the stock this account may sell when several channels share one stock.
+    share_percent: Annotated[Decimal, Field(gt=0, le=100)] = Decimal(100)
     max_shown: Annotated[int, Field(ge=0)] | None = None
+    # "keep": stay listed showing 0 (sold out); "delist": unlist at 0, relist when it returns.
+    at_zero: Literal["keep", "delist"] = "keep"
+
+
+class Selection(BaseModel):
+    """Which catalog products an account takes (`[accounts.select]`; sync.selection).
+
+    Every rule that is set must hold (AND); a list holds when any of its entries matches.
+    Nothing set: the whole catalog.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    producers: list[str] = Field(default_factory=list)  # tax id or name of the producer
+    min_stars: Annotated[int, Field(ge=1, le=5)] | None = None
+    groups: list[str] = Field(default_factory=list)  # OCOP groups
+    product_sets: list[str] = Field(default_factory=list)
+    provinces: list[str] = Field(default_factory=list)  # province or current province
+    communes: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    include_skus: list[str] = Field(default_factory=list)  # only these product/variant SKUs
+    exclude_skus: list[str] = Field(default_factory=list)  # never these
+
+    @property
+    def everything(self) -> bool:
+        """True when no rule is set (the account takes the whole catalog)."""
+        return not any(getattr(self, name) for name in type(self).model_fields)
 
 
 class Account(BaseModel):
@@ -61,6 +91,7 @@ class Account(BaseModel):
     default_category: str | None = None
     price: PriceRules = Field(default_factory=PriceRules)
     stock: StockRules = Field(default_factory=StockRules)
+    select: Selection = Field(default_factory=Selection)
     options: dict[str, Any] = Field(default_factory=dict)  # marketplace-specific knobs
 
     def secret(self, key: str) -> str:

@@ -123,6 +123,7 @@ def _merge(into: AccountPlan, plan: AccountPlan) -> None:
         op.listing = None  # the payload is what weighs; a dry run shows the rest
     into.operations += plan.operations
     into.skips += plan.skips
+    into.out_of_scope += plan.out_of_scope
     into.noops += plan.noops
     into.refreshes += plan.refreshes
 

@@ -48,6 +48,9 @@ def _plan_table(plans: list[AccountPlan]) -> Table:
     kinds = ["create", "update", "relist", "price", "stock", "delist", "skip", "noop"]
     for kind in kinds:
         table.add_column(kind, justify="right")
+    # Variants the account's [accounts.select] leaves out (never listed there).
+    kinds.append("out_of_scope")
+    table.add_column("out of scope", justify="right")
     for plan in plans:
         counts = plan.counts
         table.add_row(plan.account.name, *(str(counts[k]) for k in kinds))
@@ -61,7 +64,11 @@ def plan(
     config: Path | None = ConfigOpt,
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
-    details: bool = typer.Option(False, "--details", help="List every operation."),
+    details: bool = typer.Option(
+        False,
+        "--details",
+        help="List every operation, skip and out-of-scope variant with its reason.",
+    ),
 ) -> None:
     """Show what a sync would do, per account. Sends nothing, writes nothing."""
     with user_errors():
@@ -87,6 +94,7 @@ def plan(
                         for op in p.operations
                     ],
                     "skipped": [{"sku": op.sku, "reason": op.reason} for op in p.skips],
+                    "out_of_scope": [{"sku": sku, "reason": why} for sku, why in p.out_of_scope],
                 }
                 for p in plans
             ]
@@ -98,6 +106,8 @@ def plan(
             for op in [*p.operations, *p.skips]:
                 why = f" — {op.reason}" if op.reason else f" ({', '.join(op.changed)})"
                 console.print(f"{p.account.name} {op.kind.value:7} {op.sku}{why}")
+            for sku, rule in p.out_of_scope:
+                console.print(f"{p.account.name} out of scope {sku} — {rule}")
 
 
 def stream_and_report(
