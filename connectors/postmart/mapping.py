@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from connectors.base import Listing, ListingIssue
+from connectors.listing_text import ocop_sentence, origin_sentence, traceability_sentence
 from connectors.postmart import rules
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
@@ -40,6 +41,22 @@ def short_description(product: Product, variant: Variant) -> str:
     )
     first_line = (product.description or "").split("\n", 1)[0].strip()
     return _clip(f"{summary} {first_line}".strip(), rules.SHORT_DESCRIPTION_MAX)
+
+
+def full_description(product: Product) -> str:
+    """The catalog description, then the OCOP, producer, origin and traceability facts.
+
+    Empty when the catalog has none: Postmart requires a description written for buyers.
+    """
+    if not product.description:
+        return ""
+    facts = [
+        ocop_sentence(product),
+        f"Chủ thể sản xuất: {product.producer.name}.",
+        origin_sentence(product.address),
+        traceability_sentence(product),
+    ]
+    return "\n\n".join([product.description, "\n".join(f for f in facts if f)])
 
 
 def _ocop_block(product: Product) -> dict[str, Any] | None:
@@ -85,7 +102,7 @@ def listing_content(product: Product, variant: Variant, account: Account) -> dic
         "slug": slugify(f"{product.name} {variant.label or variant.net_quantity}", 200),
         "category_id": account.category_for(product.ocop.group, product.ocop.product_set),
         "short_description": short_description(product, variant),
-        "description": product.description or "",
+        "description": full_description(product),
         "images": _images(product)[: rules.IMAGES_MAX],
         "weight_g": variant.weight_g,
         "gtin": variant.gtin,

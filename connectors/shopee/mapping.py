@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from connectors.base import Listing, ListingIssue, stable_hash
+from connectors.listing_text import traceability_sentence
 from connectors.shopee.rules import IMAGES_MAX, OPTION_MAX, content_problems, price_problem
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
@@ -133,6 +134,10 @@ def _description(product: Product) -> str:
             f"{certificate.decision_date:%d/%m/%Y} của {certificate.issuer_name}."
         )
     paragraphs.append(f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}.")
+    # Before the free text: the cut at 3,000 characters must not drop the link.
+    trace = traceability_sentence(product)
+    if trace:
+        paragraphs.append(trace)
     if product.description:
         paragraphs.append(product.description)
     if product.ingredients:

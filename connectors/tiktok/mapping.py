@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.base import Listing, ListingIssue
+from connectors.listing_text import traceability_sentence
 from connectors.tiktok.api import LENGTH_UNIT, WEIGHT_UNIT
 from connectors.tiktok.images import image_key
 from connectors.tiktok.rules import (
@@ -130,6 +131,9 @@ def description_html(product: Product, variant: Variant) -> str:
         )
     paragraphs.append(ocop + ".")
     paragraphs.append(f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}.")
+    trace = traceability_sentence(product)
+    if trace:
+        paragraphs.append(trace)
     if product.description:
         paragraphs.append(product.description)
     if product.ingredients:

@@ -12,6 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from connectors.base import Listing, ListingIssue
+from connectors.listing_text import (
+    ocop_sentence,
+    origin_sentence,
+    traceability_sentence,
+)
 from connectors.voso.rules import (
     IMAGES_MAX,
     SLUG_MAX,
@@ -56,19 +61,12 @@ def listing_description(product: Product, variant: Variant) -> str:
     if not product.description:
         return ""
     lines = [product.description, ""]
-    certificate = product.certificate
-    if certificate is not None and product.ocop.status is OcopStatus.CERTIFIED:
-        lines.append(
-            f"Sản phẩm OCOP {product.ocop.stars} sao, quyết định {certificate.decision_no} "
-            f"ngày {_vn_date(certificate.decision_date)} của {certificate.issuer_name}."
-        )
+    ocop = ocop_sentence(product)
+    if ocop:
+        lines.append(ocop)
     lines.append(f"Chủ thể sản xuất: {product.producer.name}.")
-    address = product.address
-    origin = f"Nơi sản xuất: {address.as_printed}"
-    if address.current_province and address.current_province != address.province:
-        # Since 1 Jul 2025 provinces merged: keep the printed address and say where it is now.
-        origin += f" (nay là xã {address.commune}, tỉnh {address.current_province})"
-    lines.append(origin + ".")
+    # Since 1 Jul 2025 provinces merged: keep the printed address and say where it is now.
+    lines.append(origin_sentence(product.address))
     lines.append(f"Quy cách: {variant_label(variant)}, khối lượng tịnh {variant.net_quantity}.")
     if product.ingredients:
         lines.append(f"Thành phần: {product.ingredients}")
@@ -76,6 +74,9 @@ def listing_description(product: Product, variant: Variant) -> str:
         lines.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
     if product.standards:
         lines.append(f"Tiêu chuẩn: {', '.join(product.standards)}.")
+    trace = traceability_sentence(product)
+    if trace:
+        lines.append(trace)
     return "\n".join(lines)
 
 
