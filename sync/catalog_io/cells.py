@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
+from decimal import Decimal
 from enum import StrEnum
 
 from sync.money import parse_vnd
@@ -98,9 +99,24 @@ def price(value: object) -> int:
 
 
 def quantity(value: object) -> dict[str, object]:
-    """Net quantity '500 g', '0,5 kg', '1 lít' -> {'value': Decimal, 'unit': 'g'}."""
-    amount, unit = parse_quantity(value)
-    return {"value": amount, "unit": unit}
+    """Net quantity '500 g', '0,5 kg', '1 lít' -> {'value': Decimal, 'unit': 'g'}; a bare
+    number ('500', 0.5) -> {'value': …}, its unit coming from the unit column."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"value": Decimal(text(value))}
+    raw = text(value)
+    if re.fullmatch(r"\d+([.,]\d+)?", raw):
+        return {"value": Decimal(raw.replace(",", "."))}
+    amount, unit_ = parse_quantity(value)
+    return {"value": amount, "unit": unit_}
+
+
+def unit(value: object) -> str:
+    """A unit of the net quantity: g, kg, ml, l ('lít'), piece ('cái')."""
+    raw = text(value)
+    try:
+        return parse_quantity(f"1 {raw}")[1]
+    except ValueError:
+        raise ValueError(f"unknown unit {raw!r} (use g, kg, ml, lít or cái)") from None
 
 
 def text_list(value: object) -> list[str]:

@@ -69,6 +69,8 @@ COLUMNS: tuple[Column, ...] = (
     _v("variant_sku", "sku", T, "Mã biến thể", "Mã phân loại", req=True),
     _v("variant_label", "label", T, "Tên biến thể", "Phân loại"),
     _v("net_quantity", "net_quantity", cells.quantity, "Khối lượng tịnh", "Định lượng", req=True),
+    # The unit of a bare-number net quantity (a drop-down list in the template).
+    _v("net_unit", "net_unit", cells.unit, "Đơn vị tính", "Đơn vị", "ĐVT", "unit"),
     _v("packaging", "packaging", T, "Bao bì", "Quy cách đóng gói", "Đóng gói"),
     _v("price", "price", cells.price, "Giá (VNĐ)", "Giá (VND)", "Giá", "Giá bán", req=True),
     _v("stock", "stock", cells.whole("stock count"), "Tồn kho", "Số lượng tồn", req=True),

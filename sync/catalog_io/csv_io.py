@@ -18,6 +18,7 @@ from typing import TextIO
 from sync.catalog import Catalog
 from sync.catalog_io.flat_read import Row, Table
 from sync.catalog_io.flat_write import Cell, catalog_rows
+from sync.catalog_io.guide import Lang
 from sync.catalog_io.results import CatalogFileError
 
 _SAVE_AS = "save the sheet as 'CSV UTF-8'"
@@ -180,9 +181,9 @@ def _text(value: Cell) -> str:
     return str(value)
 
 
-def csv_bytes(catalog: Catalog) -> bytes:
+def csv_bytes(catalog: Catalog, lang: Lang = "en") -> bytes:
     """The catalog as CSV: UTF-8 with BOM (so Excel shows Vietnamese right), ',' delimiter."""
-    header, rows = catalog_rows(catalog)
+    header, rows = catalog_rows(catalog, lang)
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
     writer.writerow(header)

@@ -104,8 +104,17 @@ class FlatReader:
             header = cells.text(value)
             column = match_header(header)
             if column is None:
+                # Its cells are ignored and the rows still load: validate and sync both
+                # report it as a warning (a typo such as "tag" for "tags" is still seen).
                 self.errors.append(
-                    RowError(self.file, self.table.header_row, header, None, "unknown column")
+                    RowError(
+                        self.file,
+                        self.table.header_row,
+                        header,
+                        None,
+                        "unknown column",
+                        severity="warning",
+                    )
                 )
             elif column.name in self.written:
                 raise CatalogFileError(
@@ -237,6 +246,7 @@ class FlatReader:
                     ok, value = self.convert(product, number, column, row[column.name], variant_sku)
                     if ok:
                         _set(variant, column.path, value)
+            _apply_unit(self, product, number, variant, variant_sku)
             # A duplicated row is reported by the duplicate check; validating it again here
             # would add a second, vaguer error for the same mistake.
             if number not in skip_rows:
@@ -279,6 +289,20 @@ class FlatReader:
         if model is None:
             self.rejected.append(product.sku)
         return model
+
+
+def _apply_unit(
+    reader: FlatReader, product: ProductRows, row: int, variant: dict[str, Any], sku: str | None
+) -> None:
+    # The unit column completes a bare-number net quantity ("500" + "g"); it must agree
+    # with a quantity that names its own unit ("500 g").
+    unit = variant.pop("net_unit", None)
+    quantity = variant.get("net_quantity")
+    if unit is None or not isinstance(quantity, dict):
+        return
+    if quantity.setdefault("unit", unit) != unit:
+        message = f"unit {unit!r} disagrees with the net quantity's own unit {quantity['unit']!r}"
+        reader.error(product, row, BY_NAME["net_unit"], sku, message)
 
 
 def catalog_of(products: list[Product], report: Callable[[Product, str], None]) -> Catalog:

@@ -1,4 +1,8 @@
-"""Write a catalog as the flat layout: one row per variant, product columns repeated."""
+"""Write a catalog as the flat layout: one row per variant, product columns repeated.
+
+`lang="en"`: English snake_case headers and values; `lang="vi"`: the catalog keeper's
+layout (guide.py), Vietnamese headers and values, the net quantity's unit in its own column.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from sync.catalog import Catalog, Product, Variant
 from sync.catalog_io.columns import EXPORTED, Column
+from sync.catalog_io.guide import VI_UNITS, Lang, enum_word, header
 
 Cell = str | int | float | date | None
 
@@ -29,9 +34,17 @@ def _joined(column: Column, items: list[str]) -> str | None:
     return "; ".join(items) if items else None
 
 
-def _cell(column: Column, value: Any) -> Cell:
+def exported(lang: Lang) -> tuple[Column, ...]:
+    """The columns written in `lang` (the unit column only in the Vietnamese layout)."""
+    return tuple(c for c in EXPORTED if lang == "vi" or c.name != "net_unit")
+
+
+def _cell(column: Column, value: Any, lang: Lang) -> Cell:
     if value is None:
         return None
+    if lang == "vi" and column.name == "net_quantity":
+        amount = value.value.normalize()
+        return int(amount) if amount == amount.to_integral_value() else f"{amount:f}"
     if column.name == "images":
         # The first image of a cell is the primary one, so write the primary image first.
         ordered = sorted(value, key=lambda image: not image.primary)
@@ -39,7 +52,7 @@ def _cell(column: Column, value: Any) -> Cell:
     if isinstance(value, list):
         return _joined(column, [str(item) for item in value])
     if isinstance(value, Enum):
-        return str(value.value)
+        return enum_word(value, lang)
     if isinstance(value, bool):  # pragma: no cover - no boolean column in the layout
         return str(value).lower()
     if isinstance(value, int | float | date):
@@ -47,26 +60,27 @@ def _cell(column: Column, value: Any) -> Cell:
     return str(value)  # Text, HttpUrl, Quantity ('500 g')
 
 
-def product_rows(product: Product) -> list[dict[str, Cell]]:
+def product_rows(product: Product, lang: Lang = "en") -> list[dict[str, Cell]]:
     """The rows of one product, keyed by English column name."""
-    rows: list[dict[str, Cell]] = []
-    for variant in product.variants:
-        rows.append(
-            {column.name: _cell(column, _value(product, variant, column)) for column in EXPORTED}
-        )
-    return rows
+    columns = exported(lang)
+    return [
+        {c.name: _cell(c, _value(product, variant, c), lang) for c in columns}
+        for variant in product.variants
+    ]
 
 
 def _value(product: Product, variant: Variant, column: Column) -> Any:
+    if column.name == "net_unit":
+        return VI_UNITS[variant.net_quantity.unit]
     return _get(variant if column.level == "variant" else product, column.path)
 
 
-def catalog_rows(catalog: Catalog) -> tuple[list[str], list[list[Cell]]]:
-    """Header and rows of the whole catalog, in catalog order."""
-    header = [column.name for column in EXPORTED]
+def catalog_rows(catalog: Catalog, lang: Lang = "en") -> tuple[list[str], list[list[Cell]]]:
+    """Header (in `lang`) and rows of the whole catalog, in catalog order."""
+    names = [column.name for column in exported(lang)]
     rows = [
-        [row[name] for name in header]
+        [row[name] for name in names]
         for product in catalog.products
-        for row in product_rows(product)
+        for row in product_rows(product, lang)
     ]
-    return header, rows
+    return [header(name, lang) for name in names], rows

@@ -9,6 +9,7 @@ from pathlib import Path
 from sync.catalog import Catalog
 from sync.catalog_io.csv_io import csv_bytes, read_csv
 from sync.catalog_io.flat_stream import open_table
+from sync.catalog_io.guide import Lang
 from sync.catalog_io.json_io import json_bytes, read_json
 from sync.catalog_io.results import CatalogFileError, LoadResult
 from sync.catalog_io.stream import CatalogStream, file_errors_only
@@ -59,11 +60,20 @@ def load_catalog(path: Path | str) -> LoadResult:
     return open_catalog(path).load()
 
 
-def export_catalog(catalog: Catalog, path: Path | str, fmt: str | None = None) -> None:
-    """Write `catalog` as JSON, CSV or XLSX (by `fmt` or extension), replacing `path` atomically."""
+def export_catalog(
+    catalog: Catalog, path: Path | str, fmt: str | None = None, lang: Lang = "en"
+) -> None:
+    """Write `catalog` as JSON, CSV or XLSX (by `fmt` or extension), replacing `path` atomically.
+
+    `lang` is the language of a CSV or XLSX file's headers and values: "en" (snake_case) or
+    "vi" (the keeper's layout, as `ocop-sync template` writes); JSON is the model's shape.
+    """
     target = Path(path)
     kind = format_of(target, fmt)
-    data = {"json": json_bytes, "csv": csv_bytes, "xlsx": xlsx_bytes}[kind](catalog)
+    if kind == "json":
+        data = json_bytes(catalog)
+    else:
+        data = (csv_bytes if kind == "csv" else xlsx_bytes)(catalog, lang)
     # Write beside the target and rename, so a crash never leaves half a catalog behind.
     # open(..., "xb") rather than mkstemp: the file then gets the usual umask permissions.
     temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from sync.catalog import Catalog
 
@@ -18,6 +19,8 @@ class RowError:
     column: str | None  # header as written in the file (JSON: pydantic loc joined with ".")
     sku: str | None
     message: str
+    # "warning": reported, nothing left out (an unknown column: its cells are ignored).
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
         location = ":".join(
@@ -55,8 +58,8 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
-        """True when no row had a problem."""
-        return not self.errors
+        """True when no row had a problem (warnings aside)."""
+        return not any(error.severity == "error" for error in self.errors)
 
     def held(self) -> frozenset[str]:
         """SKUs whose listings a sync must leave alone (see `held_skus`)."""

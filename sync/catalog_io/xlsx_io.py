@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
 from sync.catalog import Catalog
 from sync.catalog_io.flat_read import Table
-from sync.catalog_io.flat_write import catalog_rows
+from sync.catalog_io.guide import Lang
 from sync.catalog_io.results import CatalogFileError
+from sync.catalog_io.workbook import workbook_bytes
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and encrypted .xlsx)
-_SHEET_TITLE = "catalog"
 
 
 def _blank(value: object) -> bool:
@@ -58,33 +55,7 @@ def read_xlsx(data: bytes, file: str) -> Table:
     return Table(file=file, header_row=header_row, header=header, rows=rows)
 
 
-def xlsx_bytes(catalog: Catalog) -> bytes:
-    """The catalog as an XLSX workbook: bold frozen header, readable column widths."""
-    header, rows = catalog_rows(catalog)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new Workbook always has one sheet
-    sheet.title = _SHEET_TITLE
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for index, name in enumerate(header, start=1):
-        letter = get_column_letter(index)
-        width = len(name)
-        for cell in sheet[letter][1:]:
-            value = cell.value
-            if isinstance(value, float) and float(f"{value:.16g}") != value:
-                # openpyxl writes 16 significant digits; keep the exact value as text instead.
-                cell.value = value = repr(value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # catalog text, not a formula for Excel to evaluate
-            if isinstance(value, date | datetime):
-                cell.number_format = "yyyy-mm-dd"
-            width = max(width, min(len(str(value or "")), 60))
-        sheet.column_dimensions[letter].width = width + 2
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def xlsx_bytes(catalog: Catalog, lang: Lang = "en") -> bytes:
+    """The catalog as the keeper's workbook (workbook.py): drop-down lists, instructions,
+    autofilter, frozen header, text cells for codes."""
+    return workbook_bytes(catalog, lang)

@@ -67,7 +67,8 @@ def print_json(data: Any) -> None:
 def warn_row_errors(errors: Sequence[RowError], limit: int = 20) -> None:
     """Catalog rows that did not load: printed to stderr, the good rows still go through."""
     for error in sorted(errors, key=lambda e: e.row or 0)[:limit]:
-        err_console.print(f"[yellow]skipped row[/yellow] {error}")
+        what = "warning" if error.severity == "warning" else "skipped row"
+        err_console.print(f"[yellow]{what}[/yellow] {error}")
     if len(errors) > limit:
         err_console.print(f"[yellow]… and {len(errors) - limit} more row errors[/yellow]")
 

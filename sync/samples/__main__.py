@@ -2,6 +2,9 @@
 
     python -m sync.samples [output-directory]
 
+CSV and XLSX are written in the catalog keeper's layout (Vietnamese headers and values, the
+workbook of `ocop-sync template`); JSON in the model's shape.
+
 Each file is read back with load_catalog and must give the same catalog, no errors.
 """
 
@@ -24,7 +27,7 @@ def write_examples(directory: Path = DEFAULT_DIR) -> list[Path]:
     written = []
     for fmt in FORMATS:
         path = directory / f"catalog.{fmt}"
-        export_catalog(catalog, path)
+        export_catalog(catalog, path, lang="vi")
         result = load_catalog(path)
         if result.errors:
             raise SystemExit(f"{path}: {len(result.errors)} errors, first: {result.errors[0]}")

@@ -63,12 +63,18 @@ def test_valid_catalog_json_summary(tmp_path: Path) -> None:
     export_catalog(rich_catalog(), path)
     result = run("validate", path, "--json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {
+    document = json.loads(result.stdout)
+    assert {k: document[k] for k in ("products", "variants", "by_stars", "errors")} == {
         "products": 3,
         "variants": 5,
         "by_stars": {"5": 1, "4": 1, "3": 0, "2": 1},
         "errors": [],
     }
+    # Valid rows whose products are never listed (here an expired certificate and an
+    # expired rating): one warning per variant, counted.
+    not_listed = [w for w in document["warnings"] if w["kind"] == "not_listable"]
+    assert not_listed and all(w["message"].startswith("will not be listed: ") for w in not_listed)
+    assert document["counts"]["not_listable"] == len(not_listed)
 
 
 def test_invalid_rows_exit_1_with_one_line_per_error(bad_csv: Path) -> None:
