@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from sync.catalog import Product
-from sync.ocop import canonical_group
+from sync.ocop import CriteriaVersion, canonical_group
 from sync.settings import Selection
 from sync.text import collapse_spaces, nfc
 
@@ -31,9 +31,9 @@ def place_key(value: str) -> str:
     return _PLACE_PREFIX.sub("", name_key(value))
 
 
-def _group_key(version: object, name: str) -> str:
+def _group_key(version: CriteriaVersion, name: str) -> str:
     try:
-        return name_key(canonical_group(version, name))  # type: ignore[arg-type]
+        return name_key(canonical_group(version, name))
     except ValueError:
         return name_key(name)
 
