@@ -127,13 +127,12 @@ def _fill_catalog(sheet: Worksheet, catalog: Catalog, lang: Lang) -> list[str]:
     return names
 
 
-def _text_columns(sheet: Worksheet, names: list[str], first: int, last: int) -> None:
-    # Empty rows below the data get the text format too, so a GTIN typed there keeps its
-    # leading zeros and a phone number its 0.
+def _text_columns(sheet: Worksheet, names: list[str]) -> None:
+    # The column's own format covers the empty rows below the data, so a GTIN typed there
+    # keeps its leading zeros and a phone number its 0 (no empty cells are written).
     for index, name in enumerate(names, start=1):
         if name in TEXT_COLUMNS:
-            for row in range(first, last + 1):
-                sheet.cell(row=row, column=index).number_format = "@"
+            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
 
 
 def _fill_guide(sheet: Worksheet, names: list[str], lang: Lang) -> None:
@@ -185,7 +184,7 @@ def workbook_bytes(catalog: Catalog, lang: Lang = "vi") -> bytes:
     last_row = data_rows + 1 + SPARE_ROWS
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(data_rows + 1, 2)}"
-    _text_columns(sheet, names, data_rows + 2, last_row)
+    _text_columns(sheet, names)
     lists = workbook.create_sheet(lists_title)
     _fill_lists(lists)
     for validation in _validations(names, lang, last_row, quote_sheetname(lists_title)):

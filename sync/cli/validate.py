@@ -28,8 +28,9 @@ _COUNTED = {
 }
 
 
-def summary(result: LoadResult, warnings: list[dict[str, Any]]) -> dict[str, object]:
+def summary(result: LoadResult, warnings: list[dict[str, Any]] | None = None) -> dict[str, object]:
     """The --json document: products, variants, by_stars, every error and every warning."""
+    warnings = warnings or []
     histogram = result.catalog.stars_histogram()
     by_stars = {key: histogram.get(key, 0) for key in _LISTED_STARS}
     by_stars.update({key: count for key, count in histogram.items() if key not in by_stars})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from sync.catalog_io import export_catalog, load_catalog
 from sync.catalog_io.guide import VI_HEADERS
@@ -60,8 +61,8 @@ def test_the_template_has_vietnamese_headers_drop_down_lists_and_instructions(
     assert "MATCH($F2" in validations["Nhóm sản phẩm"]
     # Codes are text cells, so Excel keeps a GTIN's or a phone number's leading zero.
     for header in ("Mã sản phẩm", "Mã biến thể", "Mã vạch (GTIN)", "Mã số thuế", "Điện thoại"):
-        column = headers.index(header) + 1
-        assert sheet.cell(row=2, column=column).number_format == "@", header
+        letter = get_column_letter(headers.index(header) + 1)
+        assert sheet.column_dimensions[letter].number_format == "@", header
     guide = workbook["Hướng dẫn"]
     described = {row[0] for row in guide.iter_rows(values_only=True)}
     assert set(headers) <= described
