@@ -251,6 +251,18 @@ def _is_live(binding: Binding | None) -> bool:
     return bool(binding and binding.remote_id and binding.status in (_LISTED, _FAILED, _IN_REVIEW))
 
 
+def _take_down(plan: AccountPlan, binding: Binding | None, reason: str) -> bool:
+    """Delist a live listing, or count an already delisted one as a no-op; False when
+    there is no listing to take down."""
+    if binding is not None and _is_live(binding):
+        plan.operations.append(_delist(plan.account, binding, reason))
+        return True
+    if binding is not None and binding.status == _DELISTED:
+        plan.noops += 1
+        return True
+    return False
+
+
 def _delist(account: Account, binding: Binding, reason: str) -> Operation:
     return Operation(
         OpKind.DELIST,
@@ -287,24 +299,14 @@ def _plan_product(
             return
     # Out of this account's selection (sync.selection): delisted here only, never created.
     for sku, binding in wanted if scope else ():
-        if sku not in scope:
-            continue
-        if binding is not None and _is_live(binding):
-            plan.operations.append(_delist(account, binding, f"out of scope: {scope[sku]}"))
-        elif binding is not None and binding.status == _DELISTED:
-            plan.noops += 1
-        else:
+        if sku in scope and not _take_down(plan, binding, f"out of scope: {scope[sku]}"):
             plan.out_of_scope.append((sku, scope[sku]))
     if scope and not (wanted := [(sku, b) for sku, b in wanted if sku not in scope]):
         return
     if not listable.ok:
         reason = listable.reason or "not listable"
         for sku, binding in wanted:
-            if binding is not None and _is_live(binding):
-                plan.operations.append(_delist(account, binding, reason))
-            elif binding is not None and binding.status == _DELISTED:
-                plan.noops += 1
-            else:
+            if not _take_down(plan, binding, reason):
                 plan.skips.append(
                     Operation(OpKind.SKIP, account.name, sku, product.sku, reason=reason)
                 )
@@ -339,7 +341,10 @@ def plan_listing(
         plan.skips.append(op)
         return
     if listing.stock == 0 and plan.account.stock.at_zero == "delist":
-        _plan_sold_out(plan, op, binding)
+        # Sold out here: down now, relisted once stock returns (a delisted binding relists).
+        if not _take_down(plan, binding, "out of stock (stock.at_zero)"):
+            op.kind, op.reason = OpKind.SKIP, "out of stock (stock.at_zero = delist)"
+            plan.skips.append(op)
         return
     if binding is None or not binding.remote_id:
         op.kind = OpKind.CREATE
@@ -375,19 +380,6 @@ def plan_listing(
             plan.refreshes.append((listing.sku, source))
         return
     plan.operations.append(op)
-
-
-def _plan_sold_out(plan: AccountPlan, op: Operation, binding: Binding | None) -> None:
-    # `stock.at_zero = "delist"`: nothing to sell here, so the listing comes down (and is
-    # relisted by `plan_listing` once stock returns: a delisted binding plans a relist).
-    if binding is not None and _is_live(binding):
-        plan.operations.append(_delist(plan.account, binding, "out of stock (stock.at_zero)"))
-    elif binding is not None and binding.status == _DELISTED:
-        plan.noops += 1
-    else:
-        op.kind = OpKind.SKIP
-        op.reason = "out of stock (stock.at_zero = delist)"
-        plan.skips.append(op)
 
 
 def plan_all(
