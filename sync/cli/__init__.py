@@ -7,7 +7,8 @@ import sys
 from sync.cli.app import Exit, app, err_console, hoist_global_options
 
 # Importing the command modules registers their commands on `app`.
-from sync.cli import auth, console, demo, feed, inspect, run, runs, sandbox, template, validate, workers  # noqa: F401,E501  isort: skip
+from sync.cli import auth, console, demo, feed, inspect, run, runs  # noqa: F401  isort: skip
+from sync.cli import sandbox, template, validate, workers  # noqa: F401  isort: skip
 
 
 def main() -> None:
