@@ -13,6 +13,7 @@ from sync.catalog import Catalog
 from sync.catalog_io.flat_read import Table
 from sync.catalog_io.flat_write import catalog_rows
 from sync.catalog_io.results import CatalogFileError
+from sync.formula_text import inert_xlsx_cell
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and encrypted .xlsx)
@@ -79,8 +80,7 @@ def xlsx_bytes(catalog: Catalog) -> bytes:
             if isinstance(value, float) and float(f"{value:.16g}") != value:
                 # openpyxl writes 16 significant digits; keep the exact value as text instead.
                 cell.value = value = repr(value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # catalog text, not a formula for Excel to evaluate
+            inert_xlsx_cell(cell)  # catalog text, never a formula for Excel to evaluate
             if isinstance(value, date | datetime):
                 cell.number_format = "yyyy-mm-dd"
             width = max(width, min(len(str(value or "")), 60))

@@ -23,13 +23,18 @@ ConfigOpt = typer.Option(
     "--config",
     "-c",
     envvar="OCOP_SYNC_CONFIG",
+    metavar="FILE",
     help="Configuration file (TOML).",
     show_envvar=True,
 )
-CatalogOpt = typer.Option(None, "--catalog", help="Catalog file (overrides the configuration).")
-AccountsOpt = typer.Option([], "--account", "-a", help="Account name (repeatable; default all).")
+CatalogOpt = typer.Option(
+    None, "--catalog", metavar="FILE", help="Catalog file (overrides the configuration)."
+)
+AccountsOpt = typer.Option(
+    [], "--account", "-a", metavar="NAME", help="Account name (repeatable; default all)."
+)
 StateOpt = typer.Option(
-    None, "--state-url", help="State database URL (overrides the configuration)."
+    None, "--state-url", metavar="URL", help="State database URL (overrides the configuration)."
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
 WaitLockOpt = typer.Option(

@@ -9,15 +9,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from sync.catalog_io import CatalogFileError, LoadResult, load_catalog
+from sync.catalog_io import CatalogFileError, LoadResult, RowError, load_catalog
+from sync.catalog_io.formula_cells import formula_cells
 from sync.cli.app import Exit, app, console, err_console
 
 # Always reported, so scripts can rely on the keys; lower ratings appear only when present.
 _LISTED_STARS = ("5", "4", "3")
 
 
-def summary(result: LoadResult) -> dict[str, object]:
-    """The --json document: products, variants, by_stars and every error."""
+def summary(result: LoadResult, warnings: list[RowError] | None = None) -> dict[str, object]:
+    """The --json document: products, variants, by_stars, every error and the warnings
+    (formula-like cells; they do not make a row invalid)."""
     histogram = result.catalog.stars_histogram()
     by_stars = {key: histogram.get(key, 0) for key in _LISTED_STARS}
     by_stars.update({key: count for key, count in histogram.items() if key not in by_stars})
@@ -26,6 +28,7 @@ def summary(result: LoadResult) -> dict[str, object]:
         "variants": sum(1 for _ in result.catalog.variants()),
         "by_stars": by_stars,
         "errors": [error.as_dict() for error in result.errors],
+        "warnings": [warning.as_dict() for warning in warnings or []],
     }
 
 
@@ -65,12 +68,15 @@ def validate(
     """Check every row of a catalog. Exit 0 if all are valid, 1 if not, 2 if unreadable."""
     try:
         result = load_catalog(catalog)
+        warnings = formula_cells(catalog)
     except CatalogFileError as exc:
         err_console.print(Text(f"error: {exc}"), soft_wrap=True)
         raise typer.Exit(int(Exit.USAGE)) from None
-    report = summary(result)
+    report = summary(result, warnings)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
+        for warning in warnings:
+            err_console.print(Text(str(warning), style="yellow"), soft_wrap=True)
         _print_report(result, report)
     raise typer.Exit(int(Exit.OK if result.ok else Exit.INVALID))

@@ -68,6 +68,7 @@ def test_valid_catalog_json_summary(tmp_path: Path) -> None:
         "variants": 5,
         "by_stars": {"5": 1, "4": 1, "3": 0, "2": 1},
         "errors": [],
+        "warnings": [],
     }
 
 
