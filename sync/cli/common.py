@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -52,7 +53,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (ConfigError, CatalogFileError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        # escape: messages carry brackets ("[accounts.credentials]", "ocop-sync[postgres]").
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(Exit.USAGE) from None
     except KeyError as exc:  # unknown marketplace or account name from the registry
         err_console.print(f"[red]error:[/red] {exc.args[0] if exc.args else exc}")
