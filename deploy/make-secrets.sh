@@ -3,6 +3,7 @@
 #   postgres_password  a random password for the compose PostgreSQL
 #   state_url          postgresql://ocop:<that password>@postgres:5432/ocop
 #   secret_key         a Fernet key for the OAuth token store (OCOP_SYNC_SECRET_KEY_FILE)
+#   session_key        signs the console's session cookies (OCOP_SYNC_CONSOLE__SESSION_KEY_FILE)
 # Existing files are kept (re-running never changes a password or a key in use).
 # Files are readable by their owner only: back them up with the database backups.
 set -eu
@@ -20,7 +21,11 @@ if [ ! -s "$dir/secret_key" ]; then
   # Fernet key: 32 random bytes, URL-safe base64 (what Fernet.generate_key() returns).
   random 32 | tr '+/' '-_' >"$dir/secret_key"
 fi
+if [ ! -s "$dir/session_key" ]; then
+  random 32 >"$dir/session_key"
+fi
 # The containers run as uid 1000 and read the files as Docker secrets (bind mounts).
-chmod 0444 "$dir/postgres_password" "$dir/state_url" "$dir/secret_key" 2>/dev/null || true
+chmod 0444 "$dir"/postgres_password "$dir"/state_url "$dir"/secret_key "$dir"/session_key
+
 chmod 0700 "$dir"
-echo "secrets in $dir: postgres_password state_url secret_key"
+echo "secrets in $dir: postgres_password state_url secret_key session_key"

@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class ConfigError(Exception):
@@ -172,7 +177,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment wins over the file (init kwargs carry the file's content).
-        return env_settings, init_settings
+        return _EnvWithoutFiles(settings_cls), init_settings
 
     def account(self, name: str) -> Account:
         """The account called `name`, or ConfigError listing the known ones."""
@@ -181,6 +186,18 @@ class Settings(BaseSettings):
                 return account
         known = ", ".join(a.name for a in self.accounts) or "none configured"
         raise ConfigError(f"no account named {name!r} (known: {known})")
+
+
+class _EnvWithoutFiles(EnvSettingsSource):
+    """The OCOP_SYNC_* environment without the <SECTION>__<FIELD>_FILE variables, which
+    `_env_files` reads (nested, they would otherwise look like unknown section keys)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        for key, value in data.items():
+            if isinstance(value, dict):
+                data[key] = {k: v for k, v in value.items() if not k.endswith("_file")}
+        return data
 
 
 def account_env_prefix(name: str) -> str:
@@ -202,13 +219,31 @@ def _env_credentials(raw_accounts: list[dict[str, Any]]) -> None:
         raw["credentials"] = creds
 
 
+def file_variables() -> list[str]:
+    """Every settings variable that can also be read through <VARIABLE>_FILE: the top-level
+    fields and the fields of the sections (OCOP_SYNC_CONSOLE__SESSION_KEY)."""
+    names = []
+    for field, info in Settings.model_fields.items():
+        names.append("OCOP_SYNC_" + field.upper())
+        section = info.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            names += [f"OCOP_SYNC_{field.upper()}__{sub.upper()}" for sub in section.model_fields]
+    return names
+
+
 def _env_files(data: dict[str, Any]) -> None:
-    """Top-level settings from OCOP_SYNC_<FIELD>_FILE (e.g. the state URL as a Docker secret):
-    they take the place of the configuration file's value, like the plain variable would."""
-    for field in Settings.model_fields:
-        var = "OCOP_SYNC_" + field.upper()
+    """Settings from OCOP_SYNC_<FIELD>_FILE / OCOP_SYNC_<SECTION>__<FIELD>_FILE (e.g. the
+    state URL as a Docker secret): they take the place of the configuration file's value,
+    like the plain variable would."""
+    for var in file_variables():
         if os.environ.get(var + FILE_SUFFIX):
-            data[field] = env_value(var)  # raises when the plain variable is set as well
+            value = env_value(var)  # raises when the plain variable is set as well
+            field, _, sub = var.removeprefix("OCOP_SYNC_").lower().partition("__")
+            if sub:
+                section = data.get(field)
+                data[field] = {**(section if isinstance(section, dict) else {}), sub: value}
+            else:
+                data[field] = value
 
 
 def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:

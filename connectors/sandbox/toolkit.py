@@ -22,11 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.sandbox.faults import POST_FAULTS, FaultPlan, SandboxConfig
 from connectors.sandbox.store import ListingStore
+from sync.body_limit import SANDBOX_MAX_BODY, BodyLimit
 
-# Bodies larger than this are refused with 413 before any route reads them (every sandbox,
-# every path). 10 MiB is far above the largest request a connector sends (an image upload;
-# the marketplaces' own image limits are a few MB) and keeps a stray upload from filling RAM.
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_BODY_BYTES = SANDBOX_MAX_BODY  # every sandbox, every path: 413 above (sync.body_limit)
 
 
 @dataclass
@@ -78,12 +76,6 @@ class SandboxMiddleware:
         self.limiter = _Limiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            bounded = await _bounded_body(scope, receive)
-            if bounded is None:
-                await _too_large(scope, receive, send)
-                return
-            receive = bounded
         if scope["type"] != "http" or scope["path"].startswith(("/_sandbox", "/openapi")):
             await self.app(scope, receive, send)
             return
@@ -131,41 +123,6 @@ class SandboxMiddleware:
             {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
         )
         await send({"type": "http.response.body", "body": b"{", "more_body": True})
-
-
-async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
-    """`receive` for a body within MAX_BODY_BYTES, None for a larger one. A declared length
-    is checked without reading; a chunked body is read (up to the limit) and replayed."""
-    headers = dict(scope.get("headers") or [])
-    declared = headers.get(b"content-length")
-    if declared is not None:
-        return receive if declared.isdigit() and int(declared) <= MAX_BODY_BYTES else None
-    if b"chunked" not in headers.get(b"transfer-encoding", b""):
-        return receive
-    messages: list[Message] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        size += len(message.get("body", b""))
-        if size > MAX_BODY_BYTES:
-            return None
-        if message["type"] != "http.request" or not message.get("more_body"):
-            break
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return replay
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
-        {"error": "request_too_large", "message": f"request body over {MAX_BODY_BYTES} bytes"},
-        status_code=413,
-        headers={"connection": "close"},  # the unread body must not be taken for a request
-    )
-    await response(scope, receive, send)
 
 
 def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseRoute]:
@@ -236,4 +193,5 @@ def build_sandbox_app(
     app.state.store = store
     app.state.config = config
     app.add_middleware(SandboxMiddleware, store=store, config=config, hooks=hooks)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # outermost: before anything reads
     return app

@@ -22,13 +22,19 @@ import httpx
 import pytest
 
 from connectors.registry import REGISTRY
-from sync.settings import FILE_SUFFIX, Settings, account_env_prefix, load_settings
+from sync.settings import (
+    FILE_SUFFIX,
+    Settings,
+    account_env_prefix,
+    file_variables,
+    load_settings,
+)
 from sync.state.cipher import KEY_ENV, cipher_from_env
 from tests.deploy.compose_model import BASE, OVERLAY, ROOT, compose, host_path, project_env
 from tests.workers.conftest import OCOP_SYNC
 from workers.tuning import WorkerTuning
 
-APP = ("worker", "beat")
+APP = ("worker", "beat", "console")
 SECRETS = ("postgres_password", "state_url", "secret_key")
 SECRET_WORDS = re.compile(r"PASSWORD|SECRET|_KEY$|TOKEN|SESSION")
 
@@ -89,7 +95,7 @@ def to_host(project: dict[str, Any], name: str, path: str) -> Path:
 
 def known_variables(settings: Settings) -> tuple[set[str], set[str]]:
     """(every variable the code reads, those it also reads as <NAME>_FILE)."""
-    with_files = {f"OCOP_SYNC_{field.upper()}" for field in Settings.model_fields} | {KEY_ENV}
+    with_files = {*file_variables(), KEY_ENV}
     for account in settings.accounts:
         prefix = account_env_prefix(account.name)
         with_files |= {prefix + key.upper() for key in REGISTRY[account.marketplace].credentials}
@@ -170,7 +176,8 @@ def test_only_loopback_ports_and_only_the_sandboxes_differ_in_the_trial(
     secrets_dir: Path,
 ) -> None:
     prod, demo = production(secrets_dir), trial(secrets_dir)
-    assert not any("ports" in service for service in prod["services"].values())
+    published = {name for name, service in prod["services"].items() if "ports" in service}
+    assert published == {"console"}  # the operators' page; Redis, PostgreSQL: never
     assert set(demo["services"]) - set(prod["services"]) == {"sandbox"}
     for name, service in demo["services"].items():
         for port in service.get("ports", []):
@@ -183,9 +190,6 @@ def test_only_loopback_ports_and_only_the_sandboxes_differ_in_the_trial(
             assert changed <= {"volumes", "depends_on", "env_file"}, (name, changed)
             if "depends_on" in changed:
                 assert set(service["depends_on"]) - set(before["depends_on"]) == {"sandbox"}
-    # The commented console publishes on loopback too.
-    console = [line for line in BASE.read_text().splitlines() if ":8700" in line]
-    assert console and all("127.0.0.1:" in line for line in console if "ports" not in line)
 
 
 def test_trial_accounts_point_at_the_sandbox_service_with_its_credentials(
@@ -248,7 +252,9 @@ def test_workers_scale_with_a_grace_period_and_a_cheap_healthcheck(secrets_dir: 
     assert {depends[s]["condition"] for s in ("redis", "postgres")} == {"service_healthy"}
 
 
-@pytest.mark.parametrize(("variant", "name"), [("p", "worker"), ("p", "beat"), ("t", "sandbox")])
+@pytest.mark.parametrize(
+    ("variant", "name"), [("p", "worker"), ("p", "beat"), ("p", "console"), ("t", "sandbox")]
+)
 def test_service_commands_are_real_ocop_sync_commands(
     variant: str, name: str, secrets_dir: Path
 ) -> None:
@@ -325,3 +331,29 @@ def _free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+def test_the_console_serves_its_own_healthcheck(secrets_dir: Path, tmp_path: Path) -> None:
+    console = production(secrets_dir)["services"]["console"]
+    port = _free_port_range(1)
+    command = [*console["command"]]
+    command[command.index("--port") + 1] = str(port)
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--via") + 1] = "inline"  # no workers here; the page is the same
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCOP_SYNC_")}
+    env["OCOP_SYNC_STATE_URL"] = f"sqlite:///{tmp_path / 'state.db'}"
+    log = (tmp_path / "console.log").open("wb")
+    proc = subprocess.Popen([OCOP_SYNC, *command[1:]], stdout=log, stderr=log, env=env)
+    try:
+        check = [part.replace("8700", str(port)) for part in console["healthcheck"]["test"][1:]]
+        check[0] = sys.executable
+        deadline = time.monotonic() + 60
+        while subprocess.run(check, capture_output=True, timeout=30).returncode != 0:
+            assert time.monotonic() < deadline and proc.poll() is None, (
+                tmp_path / "console.log"
+            ).read_text()
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()

@@ -137,3 +137,14 @@ def test_a_postgres_url_without_the_driver_exits_2_with_the_install_hint(
     assert "the database driver 'psycopg' is not installed" in message
     assert "pip install 'ocop-sync[postgres]'" in message
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_section_field_comes_from_a_file(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OCOP_SYNC_CONSOLE__SESSION_KEY_FILE", secret(tmp_path, "session", "k3y\n"))
+    monkeypatch.setenv("OCOP_SYNC_CONSOLE__LANGUAGE", "en")
+    settings = load_settings(config)
+    assert settings.console.session_key is not None
+    assert settings.console.session_key.get_secret_value() == "k3y"
+    assert settings.console.language == "en"  # the plain nested variable still applies
