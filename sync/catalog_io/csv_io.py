@@ -197,10 +197,12 @@ def _text(value: Cell) -> str:
 
 def csv_bytes(catalog: Catalog) -> bytes:
     """The catalog as CSV: UTF-8 with BOM (so Excel shows Vietnamese right), ',' delimiter,
-    every field quoted and formula-like text escaped (OWASP CSV injection guidance)."""
+    every data field quoted and formula-like text escaped (OWASP CSV injection guidance)."""
     header, rows = catalog_rows(catalog)
     out = io.StringIO(newline="")
+    # The header (our own column names) stays unquoted: a reader that keeps the BOM as text
+    # then still sees `product_sku`, not a BOM before a quote.
+    csv.writer(out, delimiter=",", lineterminator="\r\n").writerow(header)
     writer = csv.writer(out, delimiter=",", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(header)
     writer.writerows([_text(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
