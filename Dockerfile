@@ -1,4 +1,6 @@
-# The ocop-sync application image: CLI, Celery worker, beat and sandboxes (docker-compose.yml).
+# The ocop-sync image: CLI, Celery worker and beat (docker-compose.yml), and the sandboxes
+# for a local trial (docker-compose.sandbox.yml). The catalog and the configuration are not
+# in the image: they are mounted (README, "Deploying").
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -6,20 +8,27 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# A worker has no reason to be root. The beat directory is created here, owned by the user,
+# so that the named volume mounted on it starts with the same owner.
+RUN useradd --create-home --uid 1000 ocop \
+    && mkdir -p /var/lib/ocop-sync/beat \
+    && chown -R ocop:ocop /var/lib/ocop-sync
+
 WORKDIR /app
+
+# Dependencies first, exactly as locked (hash-checked): a code change reuses this layer.
+# requirements.lock = `make lock` (dependencies + the postgres extra); `make lock-check`.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
+# Then the code, without resolving anything again.
 COPY pyproject.toml README.md ./
 COPY sync ./sync
 COPY connectors ./connectors
 COPY workers ./workers
-RUN pip install ".[postgres]"
+RUN pip install --no-deps . && rm -rf /app/build
 
-# The sample catalog and the compose configuration (accounts on the sandboxes).
-COPY examples ./examples
-COPY deploy ./deploy
-
-# Celery refuses nothing as root but warns; a worker has no reason to be root.
-RUN useradd --create-home --uid 1000 ocop
 USER ocop
-ENV OCOP_SYNC_CONFIG=/app/deploy/ocop-sync.toml
+ENV OCOP_SYNC_CONFIG=/config/ocop-sync.toml
 
 CMD ["ocop-sync", "--help"]

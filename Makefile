@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench clean install install-dev
+.PHONY: demo test lint typecheck pytest bench clean install install-dev lock lock-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,22 @@ pytest: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## requirements.lock: the image's dependencies (runtime + postgres extra), pinned and hashed,
+## resolved from PyPI. `lock` after changing dependencies in pyproject.toml; `lock-check`
+## (CI) re-resolves keeping the pins and fails when the result differs from the committed
+## lock. tests/test_lock.py checks the same offline.
+LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml --extra postgres --universal \
+	--python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
+
+lock: $(VENV)/.installed-dev
+	$(LOCK_COMPILE) -o requirements.lock
+
+lock-check: $(VENV)/.installed-dev
+	@tmp=$$(mktemp -d) && cp requirements.lock $$tmp/requirements.lock && \
+	$(LOCK_COMPILE) -o $$tmp/requirements.lock && \
+	if diff -u requirements.lock $$tmp/requirements.lock; then echo "requirements.lock matches pyproject.toml"; rm -rf $$tmp; \
+	else echo "requirements.lock disagrees with pyproject.toml: run make lock" >&2; rm -rf $$tmp; exit 1; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectors.base import Listing
+from sync.formula_text import inert_xlsx_cell
 
 TEXT = "@"  # Excel's text format: SKUs and GTINs keep their leading zeros when edited
 VND = "#,##0"
@@ -83,9 +84,8 @@ def _cell_value(value: Any) -> Any:
 def _write_row(sheet: Worksheet, row: int, values: Sequence[Any]) -> None:
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=_cell_value(value))
-        if isinstance(value, str) and value.startswith("="):
-            # Text that looks like a formula stays text: a listing title is never executed.
-            cell.data_type = "s"
+        # Text that looks like a formula stays text: a listing title is never executed.
+        inert_xlsx_cell(cell)
 
 
 def _bold_header(sheet: Worksheet) -> None:

@@ -4,22 +4,53 @@ Loaded from a TOML file (``--config`` or ``OCOP_SYNC_CONFIG``) plus ``OCOP_SYNC_
 variables. Credentials are SecretStr and can come from the environment alone:
 ``OCOP_SYNC_ACCOUNT_<NAME>_<KEY>`` (name upper-cased, '-' -> '_'), e.g.
 ``OCOP_SYNC_ACCOUNT_VOSO_BACKAN_PASSWORD``.
+
+Docker secrets: every one of these variables can instead name a file that holds the value,
+``<VARIABLE>_FILE`` (e.g. ``OCOP_SYNC_STATE_URL_FILE=/run/secrets/state_url``,
+``OCOP_SYNC_SECRET_KEY_FILE``, ``OCOP_SYNC_ACCOUNT_VOSO_BACKAN_PASSWORD_FILE``). Setting both
+the variable and its ``_FILE`` is an error; an empty variable counts as unset.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class ConfigError(Exception):
     """The configuration file or environment is wrong; the message says where and why."""
+
+
+FILE_SUFFIX = "_FILE"
+
+
+def env_value(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The variable `name`, or the content of the file its `<name>_FILE` names (Docker
+    secrets; one trailing newline dropped); None when neither is set. ConfigError when both
+    are set or the file cannot be read."""
+    env = os.environ if environ is None else environ
+    direct, file = env.get(name) or None, env.get(name + FILE_SUFFIX) or None
+    if direct is not None and file is not None:
+        raise ConfigError(f"set {name} or {name}{FILE_SUFFIX}, not both")
+    if file is None:
+        return direct
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}{FILE_SUFFIX}: cannot read {file}: {exc}") from None
+    return text.removesuffix("\n").removesuffix("\r")
 
 
 class PriceRules(BaseModel):
@@ -177,7 +208,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment wins over the file (init kwargs carry the file's content).
-        return env_settings, init_settings
+        return _EnvWithoutFiles(settings_cls), init_settings
 
     def account(self, name: str) -> Account:
         """The account called `name`, or ConfigError listing the known ones."""
@@ -188,16 +219,62 @@ class Settings(BaseSettings):
         raise ConfigError(f"no account named {name!r} (known: {known})")
 
 
+class _EnvWithoutFiles(EnvSettingsSource):
+    """The OCOP_SYNC_* environment without the <SECTION>__<FIELD>_FILE variables, which
+    `_env_files` reads (nested, they would otherwise look like unknown section keys)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        for key, value in data.items():
+            if isinstance(value, dict):
+                data[key] = {k: v for k, v in value.items() if not k.endswith("_file")}
+        return data
+
+
+def account_env_prefix(name: str) -> str:
+    """OCOP_SYNC_ACCOUNT_<NAME>_ : the prefix of account `name`'s credential variables."""
+    return "OCOP_SYNC_ACCOUNT_" + name.upper().replace("-", "_") + "_"
+
+
 def _env_credentials(raw_accounts: list[dict[str, Any]]) -> None:
-    """Fill credentials from OCOP_SYNC_ACCOUNT_<NAME>_<KEY> variables (they win over the file)."""
+    """Fill credentials from OCOP_SYNC_ACCOUNT_<NAME>_<KEY>[_FILE] variables (they win over
+    the file)."""
     for raw in raw_accounts:
-        name = str(raw.get("name", ""))
-        prefix = "OCOP_SYNC_ACCOUNT_" + name.upper().replace("-", "_") + "_"
+        prefix = account_env_prefix(str(raw.get("name", "")))
         creds = dict(raw.get("credentials") or {})
-        for var, value in os.environ.items():
-            if var.startswith(prefix) and len(var) > len(prefix):
+        variables = {var.removesuffix(FILE_SUFFIX) for var in os.environ if var.startswith(prefix)}
+        for var in sorted(variables):
+            value = env_value(var) if len(var) > len(prefix) else None
+            if value is not None:
                 creds[var[len(prefix) :].lower()] = value
         raw["credentials"] = creds
+
+
+def file_variables() -> list[str]:
+    """Every settings variable that can also be read through <VARIABLE>_FILE: the top-level
+    fields and the fields of the sections (OCOP_SYNC_CONSOLE__SESSION_KEY)."""
+    names = []
+    for field, info in Settings.model_fields.items():
+        names.append("OCOP_SYNC_" + field.upper())
+        section = info.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            names += [f"OCOP_SYNC_{field.upper()}__{sub.upper()}" for sub in section.model_fields]
+    return names
+
+
+def _env_files(data: dict[str, Any]) -> None:
+    """Settings from OCOP_SYNC_<FIELD>_FILE / OCOP_SYNC_<SECTION>__<FIELD>_FILE (e.g. the
+    state URL as a Docker secret): they take the place of the configuration file's value,
+    like the plain variable would."""
+    for var in file_variables():
+        if os.environ.get(var + FILE_SUFFIX):
+            value = env_value(var)  # raises when the plain variable is set as well
+            field, _, sub = var.removeprefix("OCOP_SYNC_").lower().partition("__")
+            if sub:
+                section = data.get(field)
+                data[field] = {**(section if isinstance(section, dict) else {}), sub: value}
+            else:
+                data[field] = value
 
 
 def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
@@ -214,6 +291,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{file}: cannot read configuration: {exc}") from None
         if data.get("catalog") and not Path(data["catalog"]).is_absolute():
             data["catalog"] = str((file.parent / data["catalog"]).resolve())
+    _env_files(data)
     data.update({k: v for k, v in overrides.items() if v is not None})
     _env_credentials(data.setdefault("accounts", []))
     try:

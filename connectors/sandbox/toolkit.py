@@ -2,7 +2,7 @@
 
 The wrapper does what every sandbox shares: counting, per-seller rate limiting with the
 marketplace's own throttle answer, fault injection (before or after the request is
-processed), and the `/_sandbox/*` endpoints tests and benchmarks read.
+processed), a request body limit, and the `/_sandbox/*` endpoints tests and benchmarks read.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.sandbox.faults import POST_FAULTS, FaultPlan, SandboxConfig
 from connectors.sandbox.store import ListingStore
+from sync.body_limit import SANDBOX_MAX_BODY, BodyLimit
+
+MAX_BODY_BYTES = SANDBOX_MAX_BODY  # every sandbox, every path: 413 above (sync.body_limit)
 
 
 @dataclass
@@ -190,4 +193,5 @@ def build_sandbox_app(
     app.state.store = store
     app.state.config = config
     app.add_middleware(SandboxMiddleware, store=store, config=config, hooks=hooks)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # outermost: before anything reads
     return app

@@ -28,6 +28,7 @@ from sync.catalog_io.guide import (
     header,
     units,
 )
+from sync.formula_text import inert_xlsx_cell
 from sync.ocop import GROUPS, CriteriaVersion
 
 TITLES = {
@@ -116,8 +117,7 @@ def _fill_catalog(sheet: Worksheet, catalog: Catalog, lang: Lang) -> list[str]:
             if isinstance(value, float) and float(f"{value:.16g}") != value:
                 # openpyxl writes 16 significant digits; keep the exact value as text instead.
                 data.value = value = repr(value)
-            if isinstance(value, str) and value.startswith("="):
-                data.data_type = "s"  # catalog text, not a formula for Excel to evaluate
+            inert_xlsx_cell(data)  # catalog text, never a formula for Excel to evaluate
             if isinstance(value, date | datetime):
                 data.number_format = "dd/mm/yyyy"
             if name in TEXT_COLUMNS:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum
+from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
 
 from sync import __version__
@@ -25,6 +27,27 @@ class Exit(IntEnum):
 _PIPED_WIDTH = None if sys.stdout.isatty() else 160
 console = Console(highlight=False, width=_PIPED_WIDTH)
 err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+def _value_name(option: Any, ctx: Any) -> str | None:
+    """What `--help` shows after an option: nothing for a flag, its metavar, its choices,
+    else its long name in capitals (`--sku SKU`), instead of Typer's `<bool>`/`<list[str]>`."""
+    if option.is_flag or option.count:
+        return None
+    if option.metavar is not None:
+        return str(option.metavar)
+    described = getattr(option, "type_descriptor", None)
+    if described is not None and described.is_choice and described.choices:
+        return "[" + "|".join(str(getattr(c, "value", c)) for c in described.choices) + "]"
+    longest = max(option.opts, key=len).lstrip("-")
+    return longest.upper().replace("-", "_")
+
+
+# One place for every command's help (tests/cli/test_help.py reads every --help page).
+if hasattr(typer.core.TyperOption, "display_type_rich"):
+    typer.core.TyperOption.display_type_rich = _value_name  # type: ignore[method-assign,assignment]
+    # An argument's name is already in the first column: no `<str>` beside it.
+    typer.core.TyperArgument.display_type_rich = lambda argument, ctx: None  # type: ignore[method-assign,assignment]
 
 app = typer.Typer(
     name="ocop-sync",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,13 +24,18 @@ ConfigOpt = typer.Option(
     "--config",
     "-c",
     envvar="OCOP_SYNC_CONFIG",
+    metavar="FILE",
     help="Configuration file (TOML).",
     show_envvar=True,
 )
-CatalogOpt = typer.Option(None, "--catalog", help="Catalog file (overrides the configuration).")
-AccountsOpt = typer.Option([], "--account", "-a", help="Account name (repeatable; default all).")
+CatalogOpt = typer.Option(
+    None, "--catalog", metavar="FILE", help="Catalog file (overrides the configuration)."
+)
+AccountsOpt = typer.Option(
+    [], "--account", "-a", metavar="NAME", help="Account name (repeatable; default all)."
+)
 StateOpt = typer.Option(
-    None, "--state-url", help="State database URL (overrides the configuration)."
+    None, "--state-url", metavar="URL", help="State database URL (overrides the configuration)."
 )
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of tables.")
 WaitLockOpt = typer.Option(
@@ -47,7 +53,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except (ConfigError, CatalogFileError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        # escape: messages carry brackets ("[accounts.credentials]", "ocop-sync[postgres]").
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(Exit.USAGE) from None
     except KeyError as exc:  # unknown marketplace or account name from the registry
         err_console.print(f"[red]error:[/red] {exc.args[0] if exc.args else exc}")

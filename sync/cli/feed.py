@@ -86,7 +86,9 @@ def export_feed(
 ) -> None:
     """Write the marketplace's bulk-upload file: one row per listable variant.
 
-    Exit 0: every listing went in; 1: rows or listings left out (file still written); 2: usage.
+    Exit 0: everything went in; 1: something was left out (catalog rows with errors,
+    products not listable today, listings the rules reject; the file is still written);
+    2: usage.
     """
     with user_errors():
         settings = load_config(config)
@@ -117,5 +119,5 @@ def export_feed(
         f"{len(loaded.errors)} catalog row error(s).",
         soft_wrap=True,
     )
-    incomplete = bool(selection.rejected or loaded.errors)
+    incomplete = bool(selection.rejected or selection.not_listable or loaded.errors)
     raise typer.Exit(Exit.INVALID if incomplete else Exit.OK)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from sync.catalog_checks import CatalogWarning, catalog_warnings, image_warnings
 from sync.catalog_io import CatalogFileError, LoadResult, load_catalog
+from sync.catalog_io.formula_cells import formula_cells
 from sync.cli.app import Exit, app, console, err_console
 from sync.settings import ConfigError, load_settings
 
@@ -25,6 +26,7 @@ _COUNTED = {
     "expiring": "certificates expiring ≤ 90 days",
     "image": "images not reachable",
     "column": "columns ignored",
+    "formula": "formula-like cells (kept as text)",
 }
 
 
@@ -70,6 +72,9 @@ def _print_report(result: LoadResult, report: dict[str, Any]) -> None:
         if warning["kind"] == "column":
             line = f"warning: {result.source}:{warning['row']}:{warning['column']}: "
             line += "unknown column, its cells are ignored"
+        elif warning["kind"] == "formula":
+            line = f"warning: {result.source}:{warning['row']}:{warning['column']}: "
+            line += str(warning["message"])
         else:
             line = f"warning: {warning['sku']}: {warning['message']}"
         console.print(Text(line), soft_wrap=True)
@@ -148,10 +153,11 @@ def validate(
     path = _catalog_path(catalog, config)
     try:
         result = load_catalog(path)
+        formulas = [{"kind": "formula", "sku": None, **w.as_dict()} for w in formula_cells(path)]
     except CatalogFileError as exc:
         err_console.print(Text(f"error: {exc}"), soft_wrap=True)
         raise typer.Exit(int(Exit.USAGE)) from None
-    report = summary(result, _warnings(result, day, check_images))
+    report = summary(result, formulas + _warnings(result, day, check_images))
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

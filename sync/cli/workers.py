@@ -54,6 +54,12 @@ def worker(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve this worker's Prometheus metrics on this port."
     ),
+    liveness_file: Path | None = typer.Option(
+        None,
+        "--liveness-file",
+        metavar="FILE",
+        help="Touch FILE every 10 s while consuming (healthcheck: its age).",
+    ),
 ) -> None:
     """Start a Celery worker (prefork pool) with the project's app."""
     with user_errors():
@@ -61,6 +67,11 @@ def worker(
     if metrics_port is not None:
         _serve_worker_metrics(metrics_port)
     from workers.app import app as celery_app
+
+    if liveness_file is not None:
+        from workers.liveness import add_liveness
+
+        add_liveness(celery_app, liveness_file)
 
     argv = [
         "worker",

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from sync.body_limit import CONSOLE_MAX_BODY, BodyLimit
 from sync.console.actions import Resyncer
 from sync.console.auth import Authenticator
 from sync.console.coverage import CatalogCache
@@ -62,5 +63,6 @@ def create_app(settings: Settings, *, resync_via: str = "inline") -> Starlette:
         store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=CONSOLE_MAX_BODY)  # 413 for oversized posts
     app.state.console = console
     return app

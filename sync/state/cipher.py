@@ -12,7 +12,7 @@ import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from sync.settings import ConfigError
+from sync.settings import ConfigError, env_value
 
 KEY_ENV = "OCOP_SYNC_SECRET_KEY"
 KEY_HINT = (
@@ -67,8 +67,9 @@ class TokenCipher:
 
 
 def cipher_from_env(environ: dict[str, str] | None = None) -> TokenCipher:
-    """The cipher for OCOP_SYNC_SECRET_KEY; ConfigError (exit 2) when it is not set."""
-    raw = (environ if environ is not None else os.environ).get(KEY_ENV, "")
+    """The cipher for OCOP_SYNC_SECRET_KEY (or the file OCOP_SYNC_SECRET_KEY_FILE names);
+    ConfigError (exit 2) when it is not set."""
+    raw = env_value(KEY_ENV, environ if environ is not None else os.environ) or ""
     keys = [key for key in (part.strip() for part in raw.split(",")) if key]
     if not keys:
         raise ConfigError(

@@ -16,7 +16,6 @@ from alembic.config import Config
 from sqlalchemy import (
     Engine,
     bindparam,
-    create_engine,
     delete,
     event,
     func,
@@ -29,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync.gcpause import gc_paused
+from sync.state.drivers import open_engine
 from sync.state.models import AuditRecord, BindingRecord, BindingStatus, RunRecord, utcnow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -127,7 +127,7 @@ class StateStore:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = normalise_url(url)
-        self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        self.engine: Engine = open_engine(self.url)  # ConfigError names a missing driver
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._ok_stmt: Any = None

@@ -74,6 +74,8 @@ def test_csv_export_is_utf8_with_bom_and_commas(tmp_path: Path) -> None:
     text = data.decode("utf-8-sig")
     header = text.splitlines()[0].split(",")
     assert header[:3] == ["product_sku", "slug", "name"]
+    # Every data field quoted (OWASP CSV-injection guidance, sync/formula_text.py).
+    assert text.splitlines()[1].startswith('"')
     assert "Miến dong Tài Hoan" in text
     assert "45000" in text  # prices are plain whole đồng
 
