@@ -71,7 +71,7 @@ def test_failures_are_listed_and_resync_failed_requeues_them(
         for server in sandboxes.values():
             set_sandbox(server, fault_rate=0.0)
     assert failed.returncode == 3, failed.stderr
-    rows = json.loads(ocop("failures", "--config", str(config_path), "--json").stdout)
+    rows = json.loads(ocop("failures", "--all", "--config", str(config_path), "--json").stdout)
     assert len(rows) == 10 * len(settings.accounts)
     assert all(r["message"] and r["attempts"] == 1 for r in rows)
     account = settings.accounts[0].name
@@ -79,7 +79,7 @@ def test_failures_are_listed_and_resync_failed_requeues_them(
         "resync", "--account", account, "--failed", "--config", str(config_path), "--json"
     )
     assert requeued.returncode == 0, requeued.stdout + requeued.stderr
-    left = json.loads(ocop("failures", "--config", str(config_path), "--json").stdout)
+    left = json.loads(ocop("failures", "--all", "--config", str(config_path), "--json").stdout)
     assert {r["account"] for r in left} == {a.name for a in settings.accounts[1:]}
 
 
@@ -150,7 +150,9 @@ def test_demo_lists_the_sample_everywhere_then_pushes_only_the_changes(tmp_path:
         assert account["failed"] == 0
         assert pushed.get("delist", 0) >= 1
         assert sum(pushed.values()) <= 3 + 3 + 3  # 3 price, 3 stock, the expired one's variants
-        assert 0 < account["requests"] <= 12
+        # At most two requests per change (Shopee sends price and stock per item), plus a
+        # login or a review follow-up.
+        assert 0 < account["requests"] <= 2 * sum(pushed.values()) + 1, account
     assert all(s["duplicates"] == 0 for s in figures["sandboxes"].values())
 
 
