@@ -25,8 +25,8 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/ocop-sync demo
 
-## Install the dev extra into .venv, then ruff, mypy and pytest.
-test: $(VENV)/.installed-dev lint typecheck pytest
+## Install the dev extra into .venv, then ruff, mypy, the image's lock check and pytest.
+test: $(VENV)/.installed-dev lint typecheck lock-check pytest
 
 LINT_DIRS := $(wildcard sync connectors workers tests bench)
 
