@@ -12,6 +12,10 @@ import redis
 
 from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxServer
+from sync.settings import Account
+from sync.state.cipher import cipher_from_env
+from sync.state.store import StateStore
+from sync.state.tokens import TokenStore
 from tests.workers.conftest import (
     Deployment,
     listable_count,
@@ -55,6 +59,17 @@ def everything_in(url: str) -> tuple[bytes, list[dict]]:
     return b"\n".join(blob), messages
 
 
+def oauth_tokens(state_url: str, accounts: list[Account]) -> set[str]:
+    """The access and refresh tokens stored for the OAuth accounts, decrypted."""
+    store = StateStore(state_url, migrate=False)
+    try:
+        tokens = TokenStore(store, cipher_from_env())
+        found = [tokens.load(a.name) for a in accounts if REGISTRY[a.marketplace].oauth]
+    finally:
+        store.close()
+    return {t for pair in found if pair for t in (pair.access_token, pair.refresh_token)}
+
+
 def test_broker_messages_and_results_contain_no_secret(
     deploy: Callable[..., Deployment],
     sandboxes: dict[str, SandboxServer],
@@ -91,6 +106,13 @@ def test_broker_messages_and_results_contain_no_secret(
     for secret in secrets:
         assert secret.encode() not in blob, "a credential reached Redis"
         assert secret not in planner.text(), "a credential reached the worker log"
+    # The OAuth shops' tokens (issued by their sandboxes, kept encrypted in the state) are
+    # nowhere in Redis either: the workers read them from the state themselves.
+    tokens = oauth_tokens(pg_url, accounts)
+    assert len(tokens) >= 2 * sum(1 for a in accounts if REGISTRY[a.marketplace].oauth)
+    for token in tokens:
+        assert token.encode() not in blob, "an OAuth token reached Redis"
+        assert token not in planner.text(), "an OAuth token reached the worker log"
 
     # A second trigger finds the runs in progress and waits for them; a worker that
     # pushes joins, and they complete.
