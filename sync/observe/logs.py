@@ -62,9 +62,23 @@ class TextFormatter(logging.Formatter):
         return f"{head} [{' '.join(parts)}] {message}"
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of each record: a command run
+    in-process with its streams swapped (a test's CliRunner) leaves no handler behind that
+    holds a closed stream."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def handler(fmt: str, stream: Any = None) -> logging.Handler:
     """A stream handler (stderr by default) with the context filter and the chosen format."""
-    out = logging.StreamHandler(stream or sys.stderr)
+    out = logging.StreamHandler(stream) if stream is not None else _Stderr()
     out.addFilter(RunContext())
     out.addFilter(HideQueryStrings())
     if fmt == "json":

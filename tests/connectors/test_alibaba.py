@@ -351,5 +351,7 @@ async def test_the_access_token_never_reaches_the_http_log(
 
     with caplog.at_level(logging.INFO, logger="httpx"):
         assert await client.find_by_sku("ANY") is None
-    assert "session=<hidden>" in caplog.text
+    # Hidden by the session filter (session=<hidden>), or with the whole query string when
+    # a command's log setup is installed too (?<hidden>): never in clear.
+    assert "<hidden>" in caplog.text
     assert tokens.tokens.access_token not in caplog.text

@@ -33,11 +33,17 @@ _START = re.compile(r"batch start: run \d+ batch (\d+), \d+ listings, pid (\d+)"
 _END = re.compile(r"batch end: run \d+ batch (\d+), pid (\d+)")
 
 
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")
+
+
 def _stamp(line: str) -> float:
-    """Seconds of a Celery log line's timestamp ("[2026-11-29 02:06:55,589: ...")."""
+    """Seconds of a worker log line's timestamp ("2026-11-29 02:06:55,589 …", with or
+    without Celery's brackets)."""
     from datetime import datetime
 
-    return datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    found = _TIME.search(line)
+    assert found is not None, line
+    return datetime.strptime(found.group(0), "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def busy_pool_pid(workers: list[WorkerProc]) -> int | None:
