@@ -1,5 +1,5 @@
 """Vietnamese listing sentences every mapping shares: place names, the OCOP line, the
-producer, traceability.
+producer, ingredients and shelf life, traceability.
 
 Catalogs write a commune with its type ("xã Côn Minh", "phường Đức Xuân", "thị trấn Chợ
 Rã") or without it ("Côn Minh"); a sentence that adds "xã" itself printed "xã xã Côn Minh"
@@ -100,3 +100,18 @@ def traceability_sentence(product: Product) -> str | None:
         return None
     provider = f" ({trace.provider})" if trace.provider else ""
     return f"Truy xuất nguồn gốc: {trace.url}{provider}."
+
+
+def producer_sentence(product: Product) -> str:
+    """'Chủ thể: <producer>. Địa chỉ: <address as printed>.'"""
+    return f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}."
+
+
+def ingredient_sentences(product: Product) -> list[str]:
+    """'Thành phần: …' and 'Hạn sử dụng: <n> ngày.', each where the catalog gives it."""
+    sentences = []
+    if product.ingredients:
+        sentences.append(f"Thành phần: {product.ingredients}")
+    if product.shelf_life_days:
+        sentences.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
+    return sentences

@@ -8,6 +8,7 @@ database, encrypted), the lock that makes one refresh out of many, and hands eac
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,21 @@ class TokenGrant:
             f"shop_id={self.shop_id!r}, seller_id={self.seller_id!r}, tokens=<hidden>)"
         )
 
+    def keeping(self, before: TokenGrant) -> TokenGrant:
+        """This answer, with what it leaves out kept from `before` (a refresh answer often
+        omits what does not change: Shopee's carries no authorisation end)."""
+        return TokenGrant(
+            access_token=self.access_token,
+            refresh_token=self.refresh_token,
+            access_expires_at=self.access_expires_at,
+            refresh_expires_at=self.refresh_expires_at or before.refresh_expires_at,
+            authorization_expires_at=self.authorization_expires_at
+            or before.authorization_expires_at,
+            shop_id=self.shop_id or before.shop_id,
+            seller_id=self.seller_id or before.seller_id,
+            extra={**before.extra, **self.extra},
+        )
+
 
 @dataclass(frozen=True, repr=False)
 class Tokens(TokenGrant):
@@ -53,6 +69,12 @@ class Tokens(TokenGrant):
 
     def __repr__(self) -> str:
         return f"Tokens(version={self.version}, {TokenGrant.__repr__(self)[11:]}"
+
+    @classmethod
+    def of(cls, grant: TokenGrant, version: int) -> Tokens:
+        """`grant` as stored at `version` (its `extra` copied, not shared)."""
+        fields = {f.name: getattr(grant, f.name) for f in dataclasses.fields(TokenGrant)}
+        return cls(**{**fields, "extra": dict(grant.extra)}, version=version)
 
 
 _IN_URL = re.compile(r"\b(access_token|refresh_token|code|session)=[^&\s\"']+")

@@ -23,6 +23,7 @@ from connectors.alibaba.rules import (
     price_problem,
 )
 from connectors.base import Listing, ListingIssue
+from connectors.mapping_kit import image_urls, images_cut_warning, listability_issue
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_usd, stock_shown
 from sync.settings import Account
@@ -41,16 +42,10 @@ class AlibabaMapping:
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Alibaba.com would reject or that is missing."""
         shared = _product_issues(product, today)
-        images = _image_urls(product)
-        if len(product.images) > IMAGES_MAX:
-            shared.append(
-                ListingIssue(
-                    "images",
-                    f"{len(product.images)} images, Alibaba.com shows {IMAGES_MAX}: "
-                    "the rest are left out",
-                    "warning",
-                )
-            )
+        images = image_urls(product, IMAGES_MAX)
+        cut = images_cut_warning(product, IMAGES_MAX, "Alibaba.com shows")
+        if cut is not None:
+            shared.append(cut)
         return [
             _map_variant(product, variant, account, images, list(shared))
             for variant in product.variants
@@ -109,10 +104,9 @@ def _content(
 
 def _product_issues(product: Product, today: date) -> list[ListingIssue]:
     issues: list[ListingIssue] = []
-    listable = product.listability(today)
-    # A missing image is reported by the image rule itself; other reasons block the push.
-    if not listable.ok and product.images:
-        issues.append(ListingIssue("ocop", listable.reason or "not listable"))
+    listability = listability_issue(product, today)
+    if listability is not None:
+        issues.append(listability)
     if not product.name_en:
         issues.append(
             ListingIssue(
@@ -139,11 +133,6 @@ def _product_issues(product: Product, today: date) -> list[ListingIssue]:
             )
         )
     return issues
-
-
-def _image_urls(product: Product) -> list[str]:
-    ordered = sorted(product.images, key=lambda image: not image.primary)  # stable: primary first
-    return [str(image.url) for image in ordered[:IMAGES_MAX]]
 
 
 def _quantity_en(variant: Variant) -> str:

@@ -12,7 +12,6 @@ The access token is then sent as `session` on every `/sync` call.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,9 +20,8 @@ import httpx
 from connectors.alibaba import api
 from connectors.alibaba.envelope import TokenRefused, classify_rest
 from connectors.alibaba.signing import sign, timestamp_ms
-from connectors.errors import AuthError, MarketplaceError, RetriableError
-from connectors.http import parse_retry_after
-from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens
+from connectors.oauth import TokenGrant, Tokens
+from connectors.token_form import grant_of_lifetimes, post_token_form
 from sync.settings import Account
 
 AUTHORIZE_URL = "https://oauth.alibaba.com/authorize"
@@ -70,59 +68,28 @@ async def _token_call(
     }
     signed["sign"] = sign(signed, account.secret("app_secret"), api_path=path)
     url = account.base_url.rstrip("/") + api.REST_PREFIX + path
-    try:
-        response = await http.post(url, data=signed)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise RetriableError(  # nothing was sent: safe to try again
-            f"token call {path} failed ({type(exc).__name__})", account=account.name
-        ) from None
-    except httpx.HTTPError as exc:
-        if path == api.TOKEN_REFRESH:
-            # Sent, unanswered: the platform may have rotated the pair already.
-            raise RefreshAnswerLost(
-                f"token refresh unanswered ({type(exc).__name__})", account=account.name
-            ) from None
-        raise RetriableError(
-            f"token call {path} failed ({type(exc).__name__})", account=account.name
-        ) from None
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    status = response.status_code if response.status_code != 200 else None
-    error = classify_rest(
-        body,
-        account=account.name,
-        status=status,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    _, body = await post_token_form(
+        account,
+        http,
+        url,
+        signed,
+        path=path,
+        refresh=path == api.TOKEN_REFRESH,
+        classify=classify_rest,
+        refused=TokenRefused,
     )
-    if isinstance(error, TokenRefused):
-        error = AuthError(error.message, account=account.name, code=error.code)
-    if error is not None:
-        raise error
     return grant_from(body, account.name)
 
 
 def grant_from(body: dict[str, Any], account_name: str) -> TokenGrant:
     """A TokenGrant from a token answer (lifetimes are seconds from now)."""
-    now = datetime.now(UTC)
-    try:
-        access, refresh = str(body["access_token"]), str(body["refresh_token"])
-        expires_in = int(body["expires_in"])
-        refresh_in = body.get("refresh_expires_in")
-    except (KeyError, TypeError, ValueError):
-        raise MarketplaceError(
-            "token answer without access_token, refresh_token or expires_in", account=account_name
-        ) from None
+    return grant_of_lifetimes(body, account_name, _identity)
+
+
+def _identity(body: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+    # ICBU names the seller by `user_id`; its account name and id ride along as extras.
     extra = {k: str(body[k]) for k in ("account", "account_id") if body.get(k)}
-    return TokenGrant(
-        access_token=access,
-        refresh_token=refresh,
-        access_expires_at=now + timedelta(seconds=expires_in),
-        refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
-        seller_id=str(body["user_id"]) if body.get("user_id") else None,
-        extra=extra,
-    )
+    return (str(body["user_id"]) if body.get("user_id") else None), extra
 
 
 OAUTH = AlibabaOAuth()

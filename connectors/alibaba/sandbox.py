@@ -17,26 +17,26 @@ import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
 from connectors.alibaba import api
 from connectors.alibaba.oauth import OAUTH
 from connectors.alibaba.openapi import OPENAPI
-from connectors.alibaba.sandbox_auth import SandboxClock, TokenRegistry
+from connectors.alibaba.sandbox_auth import token_registry
 from connectors.alibaba.sandbox_products import Audit, GatewayFailure, Photobank, Products, Refusal
 from connectors.alibaba.sandbox_schema import CATEGORIES, DEFAULT_CATEGORY
 from connectors.alibaba.signing import TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
 from connectors.base import Listing
-from connectors.http import make_http_client
 from connectors.oauth import TokenGrant
-from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app
+from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
+from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, clock_route
 from sync.settings import Account, PriceRules
 
 APP_KEY_PREFIX = "ak-"
@@ -68,13 +68,7 @@ def sandbox_account(name: str, base_url: str) -> Account:
 
 async def authorize(account: Account) -> TokenGrant:
     """The seller's consent on the sandbox, exchanged for the account's first grant."""
-    async with make_http_client(account) as http:
-        link = OAUTH.authorize_url(account, CALLBACK, state="sandbox")
-        answer = await http.get(link, follow_redirects=False)
-        code = parse_qs(urlsplit(answer.headers.get("location", "")).query).get("code", [""])[0]
-        if not code:
-            raise RuntimeError(f"sandbox consent gave no code (HTTP {answer.status_code})")
-        return await OAUTH.exchange_code(account, code, None, http)
+    return await consent.authorize(OAUTH, account, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:
@@ -171,6 +165,7 @@ class AlibabaStore(ListingStore):
         return {
             **super().stats(),
             **self.tokens.stats(),
+            "clock": self.tokens.clock.public(),
             "photobank_uploads": self.counters["photobank_uploads"],
         }
 
@@ -183,7 +178,7 @@ class AlibabaStore(ListingStore):
 def create_app(config: SandboxConfig) -> Starlette:
     """The sandbox app: gateway, token calls, consent page, clock and review settings."""
     clock, audit = SandboxClock(), Audit()
-    tokens = TokenRegistry(clock)
+    tokens = token_registry(clock)
     store = AlibabaStore(tokens, persist=config.persist)
     photobank = Photobank(config.persist.with_suffix(".photobank.json") if config.persist else None)
     products = Products(store, photobank, clock, audit)
@@ -233,27 +228,6 @@ def create_app(config: SandboxConfig) -> Starlette:
             return JSONResponse(body)
         return JSONResponse({**grant, "code": api.OK, "request_id": _request_id()})
 
-    async def consent(request: Request) -> Response:
-        # The seller logs in and agrees: here, at once, for any sandbox app key.
-        query = request.query_params
-        seller = _seller_of_key(query.get("client_id", ""))
-        redirect = query.get("redirect_uri", "")
-        if seller is None or query.get("response_type") != "code" or not redirect:
-            return JSONResponse(
-                {"error": "client_id, response_type=code and redirect_uri required"},
-                status_code=400,
-            )
-        answer = {"code": tokens.new_code(seller), "state": query.get("state", "")}
-        return RedirectResponse(f"{redirect}?{urlencode(answer)}", status_code=302)
-
-    async def clock_route(request: Request) -> Response:
-        if request.method == "POST":
-            change = await request.json()
-            if "offset" in change:
-                clock.offset = float(change["offset"])
-            clock.offset += float(change.get("advance", 0))
-        return JSONResponse(clock.public())
-
     async def audit_route(request: Request) -> Response:
         if request.method == "POST":
             change = await request.json()
@@ -265,8 +239,8 @@ def create_app(config: SandboxConfig) -> Starlette:
         [
             Route(api.SYNC_PATH, sync, methods=["GET", "POST"]),
             Route(api.REST_PREFIX + "/{path:path}", token_call, methods=["POST"]),
-            Route(api.AUTHORIZE_PATH, consent),
-            Route("/_sandbox/clock", clock_route, methods=["GET", "POST"]),
+            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, _seller_of_key)),
+            Route("/_sandbox/clock", clock_route(clock), methods=["GET", "POST"]),
             Route("/_sandbox/audit", audit_route, methods=["GET", "POST"]),
         ],
         store=store,

@@ -28,10 +28,10 @@ from connectors.alibaba.rules import (
     price_problem,
     stock_problem,
 )
-from connectors.alibaba.sandbox_auth import SandboxClock
 from connectors.alibaba.sandbox_schema import category_schema
 from connectors.alibaba.schema import Image, ItemSchema, parse_document, rule_problems
 from connectors.sandbox import ListingStore
+from connectors.sandbox.oauth_state import SandboxClock
 
 _IMAGE_TYPES = frozenset({"jpg", "jpeg", "png", "gif", "webp"})
 Handler = Callable[[str, dict[str, str], dict[str, bytes]], Awaitable[dict[str, Any]]]

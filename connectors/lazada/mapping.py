@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from connectors.base import Listing, ListingIssue
@@ -24,6 +23,8 @@ from connectors.lazada.rules import (
     price_problem,
     stock_problem,
 )
+from connectors.listing_text import ingredient_sentences, producer_sentence
+from connectors.mapping_kit import image_urls, images_cut_warning, kilograms, product_issues
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
 from sync.settings import Account
@@ -40,17 +41,11 @@ class LazadaMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Lazada would reject or that is missing."""
-        shared = _product_issues(product, today)
-        images = _image_urls(product)
-        if len(product.images) > IMAGES_MAX:
-            shared.append(
-                ListingIssue(
-                    "images",
-                    f"{len(product.images)} images, Lazada takes {IMAGES_MAX}: "
-                    "the rest are left out",
-                    "warning",
-                )
-            )
+        shared = product_issues(product, today)
+        images = image_urls(product, IMAGES_MAX)
+        cut = images_cut_warning(product, IMAGES_MAX, "Lazada takes")
+        if cut is not None:
+            shared.append(cut)
         return [
             _map_variant(product, variant, account, images, list(shared))
             for variant in product.variants
@@ -106,35 +101,12 @@ def _content(
 def _package(variant: Variant, account: Account) -> dict[str, str]:
     """Package weight in kg (from the variant's gross weight) and sides in cm (account)."""
     sides = account.options.get("package_cm", {})
-    weight = (Decimal(variant.weight_g) / 1000).normalize()
     return {
-        "package_weight": f"{weight:f}",
+        "package_weight": kilograms(variant.weight_g),
         "package_length": str(sides.get("length", DEFAULT_SIDE_CM)),
         "package_width": str(sides.get("width", DEFAULT_SIDE_CM)),
         "package_height": str(sides.get("height", DEFAULT_SIDE_CM)),
     }
-
-
-def _product_issues(product: Product, today: date) -> list[ListingIssue]:
-    issues: list[ListingIssue] = []
-    listable = product.listability(today)
-    # A missing image is reported by the image rule itself; other reasons block the push.
-    if not listable.ok and product.images:
-        issues.append(ListingIssue("ocop", listable.reason or "not listable"))
-    if not product.description:
-        issues.append(
-            ListingIssue(
-                "description",
-                "no product description: the listing describes only the OCOP facts",
-                "warning",
-            )
-        )
-    return issues
-
-
-def _image_urls(product: Product) -> list[str]:
-    ordered = sorted(product.images, key=lambda image: not image.primary)  # stable: primary first
-    return [str(image.url) for image in ordered[:IMAGES_MAX]]
 
 
 def _quantity(variant: Variant) -> str:
@@ -165,14 +137,11 @@ def _description(product: Product, variant: Variant) -> str:
         + (f" ({variant.packaging or variant.label})" if variant.packaging or variant.label else "")
         + ".",
         _ocop_line(product),
-        f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}.",
+        producer_sentence(product),
     ]
     if product.description:
         paragraphs.append(product.description)
-    if product.ingredients:
-        paragraphs.append(f"Thành phần: {product.ingredients}")
-    if product.shelf_life_days:
-        paragraphs.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
+    paragraphs += ingredient_sentences(product)
     if product.traceability:
         paragraphs.append(f"Truy xuất nguồn gốc: {product.traceability.url}")
     return "".join(f"<p>{html.escape(text)}</p>" for text in paragraphs)

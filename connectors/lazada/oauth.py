@@ -12,18 +12,17 @@ refresh token for a new pair. Both are signed calls (no access token) on the aut
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
-from connectors.errors import AuthError, MarketplaceError, RetriableError
-from connectors.http import parse_retry_after
+from connectors.errors import RetriableError
 from connectors.lazada import api
 from connectors.lazada.envelope import TokenRefused, classify_body
 from connectors.lazada.signing import SIGN_METHOD, sign, timestamp_ms
-from connectors.oauth import RefreshAnswerLost, TokenGrant, Tokens
+from connectors.oauth import TokenGrant, Tokens
+from connectors.token_form import grant_of_lifetimes, post_token_form
 from sync.settings import Account
 
 AUTH_URL = "https://auth.lazada.com/rest"
@@ -73,35 +72,16 @@ class LazadaOAuth:
             **params,
         }
         signed["sign"] = sign(path, signed, account.secret("app_secret"))
-        try:
-            response = await http.post(auth_url(account) + path, data=signed)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise RetriableError(  # nothing was sent: safe to try again
-                f"token call {path} failed ({type(exc).__name__})", account=account.name
-            ) from None
-        except httpx.HTTPError as exc:
-            if path == api.TOKEN_REFRESH:
-                # Sent, unanswered: Lazada may have rotated the pair already.
-                raise RefreshAnswerLost(
-                    f"token refresh unanswered ({type(exc).__name__})", account=account.name
-                ) from None
-            raise RetriableError(
-                f"token call {path} failed ({type(exc).__name__})", account=account.name
-            ) from None
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        error = classify_body(
-            body,
-            account=account.name,
-            status=response.status_code if response.status_code != 200 else None,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        response, body = await post_token_form(
+            account,
+            http,
+            auth_url(account) + path,
+            signed,
+            path=path,
+            refresh=path == api.TOKEN_REFRESH,
+            classify=classify_body,
+            refused=TokenRefused,
         )
-        if isinstance(error, TokenRefused):
-            error = AuthError(error.message, account=account.name, code=error.code)
-        if error is not None:
-            raise error
         if response.status_code >= 500:
             raise RetriableError(
                 f"token call {path} answered HTTP {response.status_code}",
@@ -113,26 +93,15 @@ class LazadaOAuth:
 
 def grant_from(body: dict[str, Any], account_name: str) -> TokenGrant:
     """A TokenGrant from a token answer (expiry counted from now, Lazada gives durations)."""
-    now = datetime.now(UTC)
-    try:
-        access, refresh = str(body["access_token"]), str(body["refresh_token"])
-        expires_in = int(body["expires_in"])
-        refresh_in = body.get("refresh_expires_in")
-    except (KeyError, TypeError, ValueError):
-        raise MarketplaceError(
-            "token answer without access_token, refresh_token or expires_in", account=account_name
-        ) from None
+    return grant_of_lifetimes(body, account_name, _identity)
+
+
+def _identity(body: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+    # The seller id sits in the first `country_user_info` entry; the country rides along.
     users = body.get("country_user_info") or []
     first = users[0] if users and isinstance(users[0], dict) else {}
     extra = {k: str(v) for k, v in (("country", body.get("country")),) if v}
-    return TokenGrant(
-        access_token=access,
-        refresh_token=refresh,
-        access_expires_at=now + timedelta(seconds=expires_in),
-        refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
-        seller_id=str(first["seller_id"]) if first.get("seller_id") else None,
-        extra=extra,
-    )
+    return (str(first["seller_id"]) if first.get("seller_id") else None), extra
 
 
 OAUTH = LazadaOAuth()

@@ -13,24 +13,24 @@ import dataclasses
 import math
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
 from connectors.base import Listing
-from connectors.http import make_http_client
 from connectors.lazada import api
 from connectors.lazada.oauth import OAUTH
-from connectors.lazada.sandbox_auth import SandboxClock, TokenRegistry
+from connectors.lazada.sandbox_auth import token_registry
 from connectors.lazada.sandbox_products import REQUIRED_ATTRIBUTE, Failure, Products
 from connectors.lazada.signing import SIGN_METHOD, TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
 from connectors.oauth import TokenGrant
-from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app
+from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
+from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, clock_route
 from sync.settings import Account
 
 APP_KEY_PREFIX = "lz-"
@@ -75,13 +75,7 @@ def sandbox_account(name: str, base_url: str) -> Account:
 
 async def authorize(account: Account) -> TokenGrant:
     """The shop owner's consent on the sandbox, exchanged for the account's first grant."""
-    async with make_http_client(account) as http:
-        link = OAUTH.authorize_url(account, CALLBACK, state="sandbox")
-        answer = await http.get(link, follow_redirects=False)
-        code = parse_qs(urlsplit(answer.headers.get("location", "")).query).get("code", [""])[0]
-        if not code:
-            raise RuntimeError(f"sandbox consent gave no code (HTTP {answer.status_code})")
-        return await OAUTH.exchange_code(account, code, None, http)
+    return await consent.authorize(OAUTH, account, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:
@@ -172,7 +166,7 @@ class LazadaStore(ListingStore):
 def create_app(config: SandboxConfig) -> Starlette:
     """The sandbox app: gateway, consent page and clock, in the shared sandbox behaviour."""
     clock = SandboxClock()
-    tokens = TokenRegistry(clock)
+    tokens = token_registry(clock)
     store = LazadaStore(tokens, persist=config.persist)
     products = Products(store, frozenset({*SANDBOX_CATEGORIES.values(), DEFAULT_CATEGORY}))
 
@@ -214,32 +208,11 @@ def create_app(config: SandboxConfig) -> Starlette:
             raise Failure(api.ILLEGAL_REFRESH_TOKEN, "The refresh token is invalid or expired")
         return grant
 
-    async def consent(request: Request) -> Response:
-        # The shop owner logs in and agrees: here, at once, for any sandbox app key.
-        query = request.query_params
-        seller = _seller_of_key(query.get("client_id", ""))
-        redirect = query.get("redirect_uri", "")
-        if seller is None or query.get("response_type") != "code" or not redirect:
-            return JSONResponse(
-                {"error": "client_id, response_type=code and redirect_uri required"},
-                status_code=400,
-            )
-        answer = {"code": tokens.new_code(seller), "state": query.get("state", "")}
-        return RedirectResponse(f"{redirect}?{urlencode(answer)}", status_code=302)
-
-    async def clock_route(request: Request) -> Response:
-        if request.method == "POST":
-            change = await request.json()
-            if "offset" in change:
-                clock.offset = float(change["offset"])
-            clock.offset += float(change.get("advance", 0))
-        return JSONResponse(clock.public())
-
     return build_sandbox_app(
         [
             Route(GATEWAY + "/{path:path}", gateway, methods=["GET", "POST"]),
-            Route(api.AUTHORIZE_PATH, consent),
-            Route("/_sandbox/clock", clock_route, methods=["GET", "POST"]),
+            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, _seller_of_key)),
+            Route("/_sandbox/clock", clock_route(clock), methods=["GET", "POST"]),
         ],
         store=store,
         config=config,

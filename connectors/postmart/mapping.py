@@ -12,6 +12,7 @@ from typing import Any
 
 from connectors.base import Listing, ListingIssue
 from connectors.listing_text import ocop_sentence, origin_sentence, traceability_sentence
+from connectors.mapping_kit import image_urls
 from connectors.postmart import rules
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
@@ -90,8 +91,7 @@ def _attributes(product: Product, variant: Variant) -> dict[str, Any]:
 
 def _images(product: Product) -> list[str]:
     # Primary image first: Postmart shows the first image as the thumbnail.
-    ordered = sorted(product.images, key=lambda image: not image.primary)
-    return [str(image.url) for image in ordered]
+    return image_urls(product)
 
 
 def listing_content(product: Product, variant: Variant, account: Account) -> dict[str, Any]:

@@ -12,28 +12,13 @@ from connectors.oauth import OAuthFlow, TokenGrant, Tokens
 from sync.settings import Account
 
 
-def as_tokens(grant: TokenGrant, version: int) -> Tokens:
-    """A grant with a version number."""
-    return Tokens(
-        access_token=grant.access_token,
-        refresh_token=grant.refresh_token,
-        access_expires_at=grant.access_expires_at,
-        refresh_expires_at=grant.refresh_expires_at,
-        authorization_expires_at=grant.authorization_expires_at,
-        shop_id=grant.shop_id,
-        seller_id=grant.seller_id,
-        extra=dict(grant.extra),
-        version=version,
-    )
-
-
 class MemoryTokenProvider:
     """connectors.oauth.TokenProvider holding one account's tokens in memory."""
 
     def __init__(self, account: Account, flow: OAuthFlow, grant: TokenGrant) -> None:
         self.account = account
         self.flow = flow
-        self.tokens = as_tokens(grant, 1)
+        self.tokens = Tokens.of(grant, 1)
         self.refreshes = 0
         self._lock = asyncio.Lock()
 
@@ -53,17 +38,6 @@ class MemoryTokenProvider:
                 return self.tokens
             async with make_http_client(self.account) as http:
                 grant = await self.flow.refresh(self.account, self.tokens, http)
-            merged = TokenGrant(
-                access_token=grant.access_token,
-                refresh_token=grant.refresh_token,
-                access_expires_at=grant.access_expires_at,
-                refresh_expires_at=grant.refresh_expires_at or self.tokens.refresh_expires_at,
-                authorization_expires_at=grant.authorization_expires_at
-                or self.tokens.authorization_expires_at,
-                shop_id=grant.shop_id or self.tokens.shop_id,
-                seller_id=grant.seller_id or self.tokens.seller_id,
-                extra={**self.tokens.extra, **grant.extra},
-            )
-            self.tokens = as_tokens(merged, self.tokens.version + 1)
+            self.tokens = Tokens.of(grant.keeping(self.tokens), self.tokens.version + 1)
             self.refreshes += 1
             return self.tokens

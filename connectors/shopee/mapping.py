@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from connectors.base import Listing, ListingIssue, stable_hash
-from connectors.listing_text import traceability_sentence
+from connectors.listing_text import ingredient_sentences, producer_sentence, traceability_sentence
+from connectors.mapping_kit import image_urls, listability_issue
 from connectors.shopee.rules import IMAGES_MAX, OPTION_MAX, content_problems, price_problem
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
@@ -33,11 +34,10 @@ class ShopeeMapping:
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings with every issue Shopee would reject."""
         shared: list[ListingIssue] = []
-        listable = product.listability(today)
-        if not listable.ok and product.images:
-            shared.append(ListingIssue("ocop", listable.reason or "not listable"))
-        ordered = sorted(product.images, key=lambda image: not image.primary)
-        sources = [str(image.url) for image in ordered[:IMAGES_MAX]]
+        listability = listability_issue(product, today)
+        if listability is not None:
+            shared.append(listability)
+        sources = image_urls(product, IMAGES_MAX)
         if len(product.images) > IMAGES_MAX:
             shared.append(
                 ListingIssue(
@@ -133,17 +133,14 @@ def _description(product: Product) -> str:
             f"Quyết định công nhận {certificate.decision_no} ngày "
             f"{certificate.decision_date:%d/%m/%Y} của {certificate.issuer_name}."
         )
-    paragraphs.append(f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}.")
+    paragraphs.append(producer_sentence(product))
     # Before the free text: the cut at 3,000 characters must not drop the link.
     trace = traceability_sentence(product)
     if trace:
         paragraphs.append(trace)
     if product.description:
         paragraphs.append(product.description)
-    if product.ingredients:
-        paragraphs.append(f"Thành phần: {product.ingredients}")
-    if product.shelf_life_days:
-        paragraphs.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
+    paragraphs += ingredient_sentences(product)
     return "\n\n".join(paragraphs)[:3000]
 
 

@@ -10,6 +10,7 @@ refresh token — once only — for a new pair. How long the shop's consent last
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -71,14 +72,8 @@ class ShopeeOAuth:
         info = await _shop_info(account, grant, http)
         expire_time = info.get("expire_time")
         if isinstance(expire_time, int) and expire_time > 0:
-            return TokenGrant(
-                access_token=grant.access_token,
-                refresh_token=grant.refresh_token,
-                access_expires_at=grant.access_expires_at,
-                refresh_expires_at=grant.refresh_expires_at,
-                authorization_expires_at=datetime.fromtimestamp(expire_time, UTC),
-                shop_id=grant.shop_id,
-            )
+            end = datetime.fromtimestamp(expire_time, UTC)
+            return dataclasses.replace(grant, authorization_expires_at=end)
         return grant
 
     async def refresh(

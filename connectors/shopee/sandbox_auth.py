@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from connectors.sandbox.oauth_state import SandboxClock
 from connectors.shopee import api
 from connectors.shopee.signing import (
     TIMESTAMP_WINDOW,
@@ -70,11 +71,10 @@ class Grant:
 
 
 @dataclass
-class AuthState:
-    """Everything the sandbox knows about authorisations (thread-safe)."""
+class AuthState(SandboxClock):
+    """Everything the sandbox knows about authorisations, on its clock (thread-safe)."""
 
     token_ttl: float = 4 * 3600.0
-    offset: float = 0.0  # sandbox clock = time.time() + offset
     codes: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
     refresh: dict[str, Grant] = field(default_factory=dict)
@@ -83,10 +83,6 @@ class AuthState:
     authorized_until: dict[int, float] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def now(self) -> float:
-        """The sandbox clock."""
-        return time.time() + self.offset
 
     # -- signatures -------------------------------------------------------------------------
     @staticmethod

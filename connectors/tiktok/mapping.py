@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import html
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from connectors.base import Listing, ListingIssue
-from connectors.listing_text import traceability_sentence
+from connectors.listing_text import ingredient_sentences, producer_sentence, traceability_sentence
+from connectors.mapping_kit import image_urls, images_cut_warning, kilograms, product_issues
 from connectors.tiktok.api import LENGTH_UNIT, WEIGHT_UNIT
 from connectors.tiktok.images import image_key
 from connectors.tiktok.rules import (
@@ -43,8 +43,11 @@ class TikTokMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue TikTok Shop would reject or lacks."""
-        images = _image_urls(product)
-        shared = _product_issues(product, today)
+        images = image_urls(product, IMAGES_MAX)
+        shared = product_issues(product, today)
+        cut = images_cut_warning(product, IMAGES_MAX, "TikTok Shop takes")
+        if cut is not None:
+            shared.append(cut)
         return [
             _map_variant(product, variant, account, images, list(shared))
             for variant in product.variants
@@ -92,7 +95,7 @@ def _content(
         "description": description_html(product, variant),
         "category_id": account.category_for(product.ocop.group, product.ocop.product_set) or "",
         "main_images": [image_key(url) for url in images],
-        "package_weight": {"value": _kilograms(variant.weight_g), "unit": WEIGHT_UNIT},
+        "package_weight": {"value": kilograms(variant.weight_g), "unit": WEIGHT_UNIT},
         "product_attributes": _attributes(product, variant, account),
     }
     dimensions = account.options.get("package_dimensions_cm")
@@ -130,16 +133,13 @@ def description_html(product: Product, variant: Variant) -> str:
             f" của {certificate.issuer_name}, hiệu lực đến {certificate.expires:%d/%m/%Y}"
         )
     paragraphs.append(ocop + ".")
-    paragraphs.append(f"Chủ thể: {product.producer.name}. Địa chỉ: {product.address.as_printed}.")
+    paragraphs.append(producer_sentence(product))
     trace = traceability_sentence(product)
     if trace:
         paragraphs.append(trace)
     if product.description:
         paragraphs.append(product.description)
-    if product.ingredients:
-        paragraphs.append(f"Thành phần: {product.ingredients}")
-    if product.shelf_life_days:
-        paragraphs.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
+    paragraphs += ingredient_sentences(product)
     return "".join(f"<p>{_plain(text)}</p>" for text in paragraphs)
 
 
@@ -167,40 +167,5 @@ def _attributes(product: Product, variant: Variant, account: Account) -> list[di
     ]
 
 
-def _product_issues(product: Product, today: date) -> list[ListingIssue]:
-    issues: list[ListingIssue] = []
-    listable = product.listability(today)
-    # A missing image is reported by the image rule itself; other reasons block the push.
-    if not listable.ok and product.images:
-        issues.append(ListingIssue("ocop", listable.reason or "not listable"))
-    if not product.description:
-        issues.append(
-            ListingIssue(
-                "description",
-                "no product description: the listing describes only the OCOP facts",
-                "warning",
-            )
-        )
-    if len(product.images) > IMAGES_MAX:
-        issues.append(
-            ListingIssue(
-                "images",
-                f"{len(product.images)} images, TikTok Shop takes {IMAGES_MAX}: "
-                "the rest are left out",
-                "warning",
-            )
-        )
-    return issues
-
-
-def _image_urls(product: Product) -> list[str]:
-    ordered = sorted(product.images, key=lambda image: not image.primary)  # primary first
-    return [str(image.url) for image in ordered[:IMAGES_MAX]]
-
-
 def _label(variant: Variant) -> str:
     return variant.label or str(variant.net_quantity)
-
-
-def _kilograms(grams: int) -> str:
-    return f"{(Decimal(grams) / 1000).normalize():f}"

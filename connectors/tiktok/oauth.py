@@ -15,6 +15,7 @@ auth host and the consent page on its own base URL (account options `auth_base_u
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -49,13 +50,9 @@ class TikTokOAuth:
         )
         grant = _grant(data)
         shop = await _authorized_shop(account, grant.access_token, shop_id, http)
-        return TokenGrant(
-            access_token=grant.access_token,
-            refresh_token=grant.refresh_token,
-            access_expires_at=grant.access_expires_at,
-            refresh_expires_at=grant.refresh_expires_at,
+        return dataclasses.replace(
+            grant,
             shop_id=str(shop["id"]),
-            seller_id=grant.seller_id,
             extra={"shop_cipher": str(shop["cipher"]), "shop_name": str(shop.get("name", ""))},
         )
 
@@ -70,11 +67,8 @@ class TikTokOAuth:
             {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"},
         )
         grant = _grant(data)
-        return TokenGrant(
-            access_token=grant.access_token,
-            refresh_token=grant.refresh_token,
-            access_expires_at=grant.access_expires_at,
-            refresh_expires_at=grant.refresh_expires_at,
+        return dataclasses.replace(
+            grant,
             authorization_expires_at=tokens.authorization_expires_at,
             shop_id=tokens.shop_id,
             seller_id=grant.seller_id or tokens.seller_id,

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from connectors.sandbox.oauth_state import SandboxClock
 from connectors.tiktok import api
 from connectors.tiktok.signing import sign, signed_body, timestamp_problem
 
@@ -80,19 +81,14 @@ class Grant:
 
 
 @dataclass
-class AuthState:
+class AuthState(SandboxClock):
     """Codes and tokens issued, the sandbox clock, and how often tokens were refreshed."""
 
-    offset: float = 0.0
     codes: dict[str, Grant] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
     refresh: dict[str, Grant] = field(default_factory=dict)
     refreshes: dict[str, int] = field(default_factory=dict)
     grants: dict[str, int] = field(default_factory=dict)
-
-    def now(self) -> float:
-        """The sandbox clock: real time moved forward by `/_sandbox/clock`."""
-        return time.time() + self.offset
 
     def issue(self, seller: str) -> dict[str, Any]:
         """A new token pair for `seller`, as the token answer's data."""
@@ -110,10 +106,6 @@ class AuthState:
             "seller_base_region": "VN",
             "user_type": 0,
         }
-
-    def public(self) -> dict[str, Any]:
-        """JSON view for /_sandbox/clock and the stats."""
-        return {"now": self.now(), "offset": self.offset}
 
 
 def seller_of_app_key(app_key: str) -> str:

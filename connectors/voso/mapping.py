@@ -13,10 +13,12 @@ from typing import Any
 
 from connectors.base import Listing, ListingIssue
 from connectors.listing_text import (
+    ingredient_sentences,
     ocop_sentence,
     origin_sentence,
     traceability_sentence,
 )
+from connectors.mapping_kit import image_urls
 from connectors.voso.rules import (
     IMAGES_MAX,
     SLUG_MAX,
@@ -68,10 +70,7 @@ def listing_description(product: Product, variant: Variant) -> str:
     # Since 1 Jul 2025 provinces merged: keep the printed address and say where it is now.
     lines.append(origin_sentence(product.address))
     lines.append(f"Quy cách: {variant_label(variant)}, khối lượng tịnh {variant.net_quantity}.")
-    if product.ingredients:
-        lines.append(f"Thành phần: {product.ingredients}")
-    if product.shelf_life_days:
-        lines.append(f"Hạn sử dụng: {product.shelf_life_days} ngày.")
+    lines += ingredient_sentences(product)
     if product.standards:
         lines.append(f"Tiêu chuẩn: {', '.join(product.standards)}.")
     trace = traceability_sentence(product)
@@ -110,8 +109,7 @@ def listing_attributes(product: Product, variant: Variant) -> dict[str, str | in
 
 def _images(product: Product, issues: list[ListingIssue]) -> list[str]:
     # Primary first: Voso shows the first image as the listing's cover.
-    ordered = sorted(product.images, key=lambda image: not image.primary)
-    urls = [str(image.url) for image in ordered]
+    urls = image_urls(product)
     if len(urls) > IMAGES_MAX:
         issues.append(
             ListingIssue(

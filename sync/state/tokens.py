@@ -92,21 +92,18 @@ class TokenStore:
         )
 
     def _values(self, grant: TokenGrant, before: Tokens | None) -> dict[str, Any]:
-        # A refresh answer often omits what does not change (Shopee's carries no
-        # authorisation end): keep the stored value then.
+        # A refresh answer often omits what does not change: keep the stored value then.
         cipher = self._need_cipher()
-        extra = {**(before.extra if before else {}), **grant.extra}
+        kept = grant.keeping(before) if before else grant
         return {
-            "access_token": cipher.encrypt(grant.access_token),
-            "refresh_token": cipher.encrypt(grant.refresh_token),
-            "access_expires_at": _utc(grant.access_expires_at),
-            "refresh_expires_at": _utc(grant.refresh_expires_at)
-            or (before.refresh_expires_at if before else None),
-            "authorization_expires_at": _utc(grant.authorization_expires_at)
-            or (before.authorization_expires_at if before else None),
-            "shop_id": grant.shop_id or (before.shop_id if before else None),
-            "seller_id": grant.seller_id or (before.seller_id if before else None),
-            "extra": cipher.encrypt(json.dumps(extra, sort_keys=True)) if extra else None,
+            "access_token": cipher.encrypt(kept.access_token),
+            "refresh_token": cipher.encrypt(kept.refresh_token),
+            "access_expires_at": _utc(kept.access_expires_at),
+            "refresh_expires_at": _utc(kept.refresh_expires_at),
+            "authorization_expires_at": _utc(kept.authorization_expires_at),
+            "shop_id": kept.shop_id,
+            "seller_id": kept.seller_id,
+            "extra": cipher.encrypt(json.dumps(kept.extra, sort_keys=True)) if kept.extra else None,
             "updated_at": utcnow(),
         }
 

@@ -25,10 +25,11 @@ from connectors.base import Listing
 from connectors.errors import AuthError
 from connectors.http import make_http_client
 from connectors.sandbox import SandboxServer
+from connectors.sandbox.tokens import MemoryTokenProvider
 from sync.settings import Account, PriceRules, StockRules
 from tests.connectors import alibaba_kit
-from tests.connectors.alibaba_kit import DAY, TODAY, LocalTokens, stats
 from tests.connectors.conftest import sandbox_call
+from tests.connectors.oauth_seller import DAY, TODAY, stats
 from tests.factories import make_product, product_data
 
 MAPPING = CONNECTOR.mapping
@@ -118,7 +119,7 @@ async def test_the_sandbox_checks_token_calls_signed_with_the_path_and_refuses_t
 
 
 async def test_a_sync_call_signed_by_the_rule_is_served_and_a_stale_timestamp_refused(
-    account: Account, tokens: LocalTokens, server: SandboxServer
+    account: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     base = {
         "method": api.PRODUCT_LIST,
@@ -285,7 +286,10 @@ async def test_a_consent_code_works_once_and_grants_hide_their_tokens(account: A
 
 
 async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_calls(
-    client: AlibabaClient, tokens: LocalTokens, server: SandboxServer, listings: list[Listing]
+    client: AlibabaClient,
+    tokens: MemoryTokenProvider,
+    server: SandboxServer,
+    listings: list[Listing],
 ) -> None:
     await client.create(listings[0])
     before = stats(server)["token_refreshes"]
@@ -299,7 +303,7 @@ async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_cal
 
 
 async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_in_it(
-    client: AlibabaClient, tokens: LocalTokens, server: SandboxServer
+    client: AlibabaClient, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     stale = tokens.tokens
     sandbox_call(server, "/_sandbox/clock", {"advance": 61 * DAY})  # past the refresh token
@@ -313,7 +317,7 @@ async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_
         assert secret not in str(info.value)
 
 
-async def test_a_refresh_token_works_once(account: Account, tokens: LocalTokens) -> None:
+async def test_a_refresh_token_works_once(account: Account, tokens: MemoryTokenProvider) -> None:
     spent = tokens.tokens
     await tokens.refreshed(spent)
     async with make_http_client(account) as http:
@@ -322,7 +326,7 @@ async def test_a_refresh_token_works_once(account: Account, tokens: LocalTokens)
 
 
 async def test_a_wrong_app_secret_is_an_auth_error_without_a_refresh(
-    account: Account, tokens: LocalTokens
+    account: Account, tokens: MemoryTokenProvider
 ) -> None:
     wrong = account.model_copy(
         update={"credentials": {**account.credentials, "app_secret": SecretStr("nope")}}
@@ -345,7 +349,7 @@ def test_the_client_factory_needs_a_token_provider(account: Account) -> None:
 
 
 async def test_the_access_token_never_reaches_the_http_log(
-    client: AlibabaClient, tokens: LocalTokens, caplog: pytest.LogCaptureFixture
+    client: AlibabaClient, tokens: MemoryTokenProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
     import logging
 

@@ -22,8 +22,8 @@ from sync.catalog import Product
 from sync.samples.bac_kan import build_bac_kan_catalog
 from sync.settings import Account
 from tests.connectors import alibaba_kit
-from tests.connectors.alibaba_kit import TODAY, stats
 from tests.connectors.conftest import sandbox_call
+from tests.connectors.oauth_seller import TODAY, stats
 
 server, account, tokens = alibaba_kit.server, alibaba_kit.account, alibaba_kit.tokens
 client, listings = alibaba_kit.client, alibaba_kit.listings

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 from typing import Any
 
 import httpx
@@ -20,17 +19,22 @@ from connectors.lazada.client import LazadaClient, make_client
 from connectors.lazada.envelope import classify_body
 from connectors.lazada.oauth import OAUTH
 from connectors.lazada.rules import DESCRIPTION_MAX, IMAGES_MAX
-from connectors.lazada.sandbox import authorize, create_app, sandbox_account
+from connectors.lazada.sandbox import create_app
 from connectors.lazada.signing import sign, string_to_sign, timestamp_ms
-from connectors.oauth import TokenGrant, Tokens
 from connectors.ratelimit import Unlimited
 from connectors.sandbox import SandboxConfig, SandboxServer
+from connectors.sandbox.tokens import MemoryTokenProvider
 from sync.settings import Account, PriceRules
 from tests.connectors.conftest import sandbox_call
+from tests.connectors.oauth_seller import (
+    DAY,
+    TODAY,
+    authorised,
+    fresh_seller,
+    stats,
+    valid_listings,
+)
 from tests.factories import make_product
-
-TODAY = date(2026, 11, 29)
-DAY = 24 * 3600
 
 
 # -- signature: Lazada's own examples ("Signature algorithm", "HTTP request sample") ---------
@@ -59,31 +63,7 @@ def test_parameters_are_sorted_in_ascii_order_after_the_api_path() -> None:
     assert string_to_sign("/test/api", params) == "/test/apibar2foo1foo_bar3foobar4"
 
 
-# -- a test-local TokenProvider over the sandbox's consent (the engine's lives in sync/state) --
-class LocalTokens:
-    """In-memory TokenProvider: one refresh per stale version, as the engine's promises."""
-
-    def __init__(self, account: Account, grant: TokenGrant) -> None:
-        self.account = account
-        self.tokens = Tokens(**{f.name: getattr(grant, f.name) for f in dataclasses.fields(grant)})
-        self.refreshes = 0
-        self._lock = asyncio.Lock()
-
-    async def current(self) -> Tokens:
-        return self.tokens
-
-    async def refreshed(self, stale: Tokens) -> Tokens:
-        async with self._lock:
-            if self.tokens.version > stale.version:
-                return self.tokens
-            async with make_http_client(self.account) as http:
-                grant = await OAUTH.refresh(self.account, self.tokens, http)
-            self.refreshes += 1
-            fields = {f.name: getattr(grant, f.name) for f in dataclasses.fields(grant)}
-            self.tokens = Tokens(**fields, version=stale.version + 1)
-            return self.tokens
-
-
+# -- a seller authorised on the sandbox's consent page, its tokens in memory ------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
     with SandboxServer(create_app(SandboxConfig(seed=11, slow_seconds=1.5))) as running:
@@ -92,19 +72,16 @@ def server() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def account(server: SandboxServer, request: pytest.FixtureRequest) -> Account:
-    sandbox_call(server, "/_sandbox/config", {"fault_rate": 0.0, "rate_limit": None})
-    name = f"lz-{abs(hash(request.node.nodeid)) % 10**8}"
-    base = sandbox_account(name, server.base_url)
-    return base.model_copy(update={"timeout": 1.0, "max_attempts": 6, "rate_limit": 500.0})
+    return fresh_seller(CONNECTOR, server, request, "lz")
 
 
 @pytest.fixture
-async def tokens(account: Account) -> LocalTokens:
-    return LocalTokens(account, await authorize(account))
+async def tokens(account: Account) -> MemoryTokenProvider:
+    return await authorised(CONNECTOR, account)
 
 
 @pytest.fixture
-async def client(account: Account, tokens: LocalTokens) -> AsyncIterator[LazadaClient]:
+async def client(account: Account, tokens: MemoryTokenProvider) -> AsyncIterator[LazadaClient]:
     made = make_client(account, tokens=tokens)
     yield made
     await made.aclose()
@@ -112,13 +89,7 @@ async def client(account: Account, tokens: LocalTokens) -> AsyncIterator[LazadaC
 
 @pytest.fixture
 def listings(account: Account) -> list[Listing]:
-    result = CONNECTOR.mapping.map_product(make_product("BK-LZ"), account, TODAY)
-    assert result and all(listing.ok for listing in result), [i.issues for i in result]
-    return result
-
-
-def stats(server: SandboxServer) -> dict[str, Any]:
-    return sandbox_call(server, "/_sandbox/stats")  # type: ignore[no-any-return]
+    return valid_listings(CONNECTOR, account, "BK-LZ")
 
 
 def copies(listing: Listing, n: int, tag: str) -> list[Listing]:
@@ -269,7 +240,7 @@ def test_throttle_envelope_gives_the_ban_as_retry_after() -> None:
 
 
 async def test_sandbox_throttle_answer_is_honoured_as_retry_after(
-    account: Account, tokens: LocalTokens, server: SandboxServer
+    account: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     sandbox_call(
         server,
@@ -288,7 +259,10 @@ async def test_sandbox_throttle_answer_is_honoured_as_retry_after(
 
 # -- tokens ------------------------------------------------------------------------------------
 async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_calls(
-    client: LazadaClient, tokens: LocalTokens, server: SandboxServer, listings: list[Listing]
+    client: LazadaClient,
+    tokens: MemoryTokenProvider,
+    server: SandboxServer,
+    listings: list[Listing],
 ) -> None:
     await client.create(listings[0])
     before = stats(server)["token_refreshes"]
@@ -299,7 +273,7 @@ async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_cal
 
 
 async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_in_it(
-    client: LazadaClient, tokens: LocalTokens, server: SandboxServer
+    client: LazadaClient, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     stale = tokens.tokens
     sandbox_call(server, "/_sandbox/clock", {"advance": 15 * DAY})  # past the refresh token too
@@ -311,7 +285,7 @@ async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_
 
 
 async def test_a_wrong_app_secret_is_an_auth_error_without_a_refresh(
-    account: Account, tokens: LocalTokens, server: SandboxServer
+    account: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     from pydantic import SecretStr
 

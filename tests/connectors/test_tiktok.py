@@ -20,6 +20,7 @@ from connectors.base import Listing
 from connectors.errors import AuthError, ItemRejected, NotFoundError, ThrottledError
 from connectors.ratelimit import Unlimited
 from connectors.sandbox import SandboxConfig, SandboxServer
+from connectors.sandbox.tokens import MemoryTokenProvider
 from connectors.tiktok import CONNECTOR, api, envelope
 from connectors.tiktok.audit import AuditState
 from connectors.tiktok.client import TikTokClient
@@ -31,7 +32,6 @@ from connectors.tiktok.sandbox import authorize, sandbox_account
 from connectors.tiktok.signing import sign, signed_body, string_to_sign, timestamp_problem
 from sync.settings import Account, PriceRules
 from tests.connectors.conftest import sandbox_call
-from tests.connectors.tiktok_tokens import MemoryTokens
 from tests.factories import make_product, product_data
 
 TODAY = date(2026, 11, 29)
@@ -185,12 +185,12 @@ def shop(server: SandboxServer, request: pytest.FixtureRequest) -> Account:
 
 
 @pytest.fixture
-async def tokens(shop: Account) -> MemoryTokens:
-    return MemoryTokens(shop, TikTokOAuth(), await authorize(shop))
+async def tokens(shop: Account) -> MemoryTokenProvider:
+    return MemoryTokenProvider(shop, TikTokOAuth(), await authorize(shop))
 
 
 @pytest.fixture
-async def client(shop: Account, tokens: MemoryTokens) -> AsyncIterator[TikTokClient]:
+async def client(shop: Account, tokens: MemoryTokenProvider) -> AsyncIterator[TikTokClient]:
     client = TikTokClient(shop, tokens=tokens)
     yield client
     await client.aclose()
@@ -231,7 +231,7 @@ async def test_a_rejected_product_carries_tiktoks_reasons(
 
 
 async def test_an_expired_token_is_refreshed_once_for_many_concurrent_calls(
-    client: TikTokClient, tokens: MemoryTokens, shop: Account, server: SandboxServer
+    client: TikTokClient, tokens: MemoryTokenProvider, shop: Account, server: SandboxServer
 ) -> None:
     await client.create(_listing(shop, "TOK-1"))
     stale = tokens.tokens
@@ -252,7 +252,7 @@ async def test_a_refused_refresh_stops_the_account_with_the_fix(
 
 
 async def test_a_wrong_app_secret_is_an_auth_error_not_a_refresh(
-    shop: Account, tokens: MemoryTokens, server: SandboxServer
+    shop: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     wrong = dict(shop.credentials) | {"app_secret": SecretStr("WrOnG")}
     client = TikTokClient(shop.model_copy(update={"credentials": wrong}), tokens=tokens)
@@ -266,7 +266,7 @@ async def test_a_wrong_app_secret_is_an_auth_error_not_a_refresh(
 
 
 async def test_throttle_answers_pause_and_every_call_succeeds(
-    shop: Account, tokens: MemoryTokens, server: SandboxServer
+    shop: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     sandbox_call(server, "/_sandbox/config", {"rate_limit": 3})
     before = _stats(server)["throttled"]
@@ -316,7 +316,7 @@ async def test_partial_errors_name_the_item(client: TikTokClient, shop: Account)
 
 
 async def test_images_are_uploaded_once_per_content_hash(
-    shop: Account, tokens: MemoryTokens, server: SandboxServer
+    shop: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
     async def photo(_: object) -> Response:
         return Response(b"\xff\xd8 the same turmeric photo", media_type="image/jpeg")
