@@ -1,5 +1,6 @@
-"""The embedded default end to end: three sandboxes in-process, SQLite state, the Bắc Kạn
-sample synced to every account, then an incremental pass after a few catalog changes."""
+"""The embedded default end to end: every marketplace's sandbox in-process, SQLite state,
+the Bắc Kạn sample synced to every account, then an incremental pass after a few catalog
+changes."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def sandbox(
         None, "--persist-dir", help="Keep listings in files here."
     ),
 ) -> None:
-    """Start the Voso, Postmart and Alibaba.com sandboxes and print their base URLs."""
+    """Start every registered marketplace's sandbox and print their base URLs."""
     apps = {}
     for offset, (name, connector) in enumerate(sorted(REGISTRY.items())):
         persist = persist_dir / f"{name}.json" if persist_dir else None
