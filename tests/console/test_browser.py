@@ -169,11 +169,16 @@ def test_operator_sees_the_state_resyncs_a_failure_group_and_coverage_matches(
     assert len(groups) == 1 and account in groups[0].text and str(eligible) in groups[0].text
     shot(browser, "failures")
     groups[0].find_element(By.TAG_NAME, "a").click()
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#listings input[name=sku]")) == eligible
+    boxes = WebDriverWait(browser, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#listings input[name=sku]")
+    )
+    assert len(boxes) == eligible
     shot(browser, "failure-group")
     browser.back()
     browser.find_element(By.CSS_SELECTOR, "tr[data-group] button.resync").click()
-    assert browser.find_element(By.ID, "notice").text == "Đã bắt đầu đồng bộ lại"
+    # A click does not wait for the page the form posts to: wait for it to be there.
+    notice = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.ID, "notice"))
+    assert notice[0].text == "Đã bắt đầu đồng bộ lại"
 
     def all_listed(driver: WebDriver) -> bool:
         driver.get(console_url + "/")
@@ -190,7 +195,8 @@ def test_operator_sees_the_state_resyncs_a_failure_group_and_coverage_matches(
     browser.get(console_url + "/runs")
     shot(browser, "runs")
     browser.find_element(By.CSS_SELECTOR, "#runs tr:nth-child(2) a").click()
-    assert "resync" in browser.find_element(By.ID, "run").text
+    run = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.ID, "run"))
+    assert "resync" in run[0].text
     shot(browser, "run")
 
     # A listing: its audit trail carries the HTTP status of every push.
