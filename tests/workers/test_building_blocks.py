@@ -153,6 +153,10 @@ def test_beat_schedule_follows_the_configuration() -> None:
     assert nightly.hour == {3} and nightly.minute == {45}
     conf = celery_config(Settings(schedule=Schedule(timezone="Asia/Ho_Chi_Minh")), WorkerTuning())
     assert conf["timezone"] == "Asia/Ho_Chi_Minh"
+    watch = entries["catalog-watch"]  # the change-triggered sync: a stat every 5 s by default
+    assert watch["task"] == "ocop_sync.watch_catalog" and watch["schedule"].total_seconds() == 5
+    assert conf["task_routes"]["ocop_sync.watch_catalog"] == {"queue": "ocop-plan"}
+    assert "catalog-watch" not in beat_schedule(Schedule(watch_every_seconds=0))
 
 
 def test_batches_keep_one_kind_of_work_each_and_respect_the_size() -> None:
