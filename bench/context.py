@@ -54,6 +54,7 @@ class Bench:
     sandbox: SandboxProcess
     today: date = field(default_factory=date.today)
     timings: dict[str, float] = field(default_factory=dict)
+    prefix: str = ""  # with --repeat: "r2-", so each round has sellers of its own
     _full_sync: dict[str, Any] | None = None
     _full_sync_error: Exception | None = None
 
@@ -92,7 +93,7 @@ class Bench:
         """One account per bench marketplace, named `<prefix>-<marketplace>`."""
         return bench_accounts(
             self.sandbox.urls,
-            prefix,
+            self.prefix + prefix,
             marketplaces,
             concurrency=self.options.concurrency,
             **changes,
