@@ -12,11 +12,11 @@ from bench.passes import incremental_pass, streamed_pass
 from bench.report import Figure
 from connectors.registry import get_connector
 
-SECONDS_GOAL = 3.0
+SECONDS_GOAL = 2.0  # issue 18, at 100k × 3 accounts (it was 3 s)
 
 
 def measure(bench: Bench) -> list[Figure]:
-    """Requests sent (goal 0) and wall time (goal ≤ 3 s) of the no-op pass."""
+    """Requests sent (goal 0) and wall time (goal ≤ 2 s) of the no-op pass."""
     state = bench.full_sync()
     streamed = streamed_pass(bench, bench.catalog)
     whole = incremental_pass(bench, bench.catalog)
