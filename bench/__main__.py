@@ -1,4 +1,5 @@
-"""`python -m bench [--size 1k|10k|100k|N] [--only FIGURE…] [--out FILE]` (or `make bench`)."""
+"""`python -m bench [--size 1k|10k|100k|N] [--only FIGURE…] [--repeat N] [--out FILE]`
+(or `make bench`)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,22 @@ from rich.console import Console
 
 from bench.catalogs import VARIANTS_PER_PRODUCT, parse_size, size_label
 from bench.context import Bench, BenchOptions
-from bench.figures import celery, changed, floor, memory, noop, rate_limit
-from bench.report import Figure, print_table, write_json
+from bench.figures import celery, changed, floor, freshness, memory, noop, rate_limit, worker_rss
+from bench.report import Figure, combine, print_table, write_json
 from bench.sandbox_proc import SandboxProcess
 
-# Run order: the floor and the rate limit use scratch sellers; noop, changed and rss share
-# the main accounts' full sync (changed alters the catalog, so it comes after noop);
-# celery last, it needs the other engineer's workers.
+# Run order: the floor and the rate limit use scratch sellers; noop, changed, rss and
+# freshness share the main accounts' full sync (changed alters the catalog, so it comes
+# after noop; freshness writes the catalog file the workers watch); the worker RSS and the
+# Celery ratio start workers of their own.
 FIGURES: dict[str, Callable[[Bench], list[Figure]]] = {
     "floor": floor.measure,
     "ratelimit": rate_limit.measure,
     "rss": memory.measure,
     "noop": noop.measure,
     "changed": changed.measure,
+    "freshness": freshness.measure,
+    "workerrss": worker_rss.measure,
     "celery": celery.measure,
 }
 # The figure keys each measurement produces (for a figure that fails with an error).
@@ -37,6 +41,8 @@ KEYS = {
     "rss": ("peak_rss_mb",),
     "noop": ("noop_requests", "noop_seconds"),
     "changed": ("changed_requests_per_listing",),
+    "freshness": ("freshness_p50_s", "freshness_p95_s"),
+    "workerrss": ("worker_rss_mb",),
     "celery": ("celery_inline_ratio",),
 }
 
@@ -53,6 +59,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate-seconds", type=float, default=8.0)
     parser.add_argument("--workdir", type=Path, help="keep state and logs here")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every figure N times (fresh accounts and state each time): median and worst",
+    )
+    parser.add_argument(
         "--seeded-state",
         action="store_true",
         help="no-op figure only: write the full sync's state without HTTP (for 100k here)",
@@ -61,29 +73,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(
-    options: BenchOptions, workdir: Path, console: Console
+    options: BenchOptions, workdir: Path, console: Console, repeat: int = 1
 ) -> tuple[list[Figure], bool, dict[str, float]]:
-    """Every requested figure in one run: (figures, True if one errored, seconds per step)."""
-    figures: list[Figure] = []
+    """Every requested figure, `repeat` times in one run (each round with its own accounts,
+    state and full sync, against the same sandbox process): (figures — the median and
+    worst of the rounds when repeated —, True if one errored, seconds per step)."""
+    rounds: list[list[Figure]] = []
     errors = False
+    timings: dict[str, float] = {}
     with SandboxProcess(workdir / "sandbox.log") as sandbox:
-        bench = Bench(options, workdir, sandbox)
-        for name, measure in FIGURES.items():
-            if name not in options.figures:
-                continue
-            console.log(f"measuring {name}…")
-            started = time.perf_counter()
-            try:
-                figures += measure(bench)
-            except Exception as error:  # recorded as a missing figure, the run goes on
-                errors = True
-                console.log(f"[red]{name} failed[/]\n{traceback.format_exc()}")
-                figures += [
-                    Figure.missing(key, key, "", f"error: {type(error).__name__}: {error}")
-                    for key in KEYS[name]
-                ]
-            bench.timings[f"{name}_s"] = time.perf_counter() - started
-    return figures, errors, bench.timings
+        for index in range(repeat):
+            where = workdir / f"round-{index + 1}" if repeat > 1 else workdir
+            where.mkdir(parents=True, exist_ok=True)
+            prefix = f"r{index + 1}-" if repeat > 1 else ""
+            bench = Bench(options, where, sandbox, prefix=prefix)
+            figures: list[Figure] = []
+            for name, measure in FIGURES.items():
+                if name not in options.figures:
+                    continue
+                console.log(
+                    f"measuring {name}" + (f" (round {index + 1}/{repeat})…" if repeat > 1 else "…")
+                )
+                started = time.perf_counter()
+                try:
+                    figures += measure(bench)
+                except Exception as error:  # recorded as a missing figure, the run goes on
+                    errors = True
+                    console.log(f"[red]{name} failed[/]\n{traceback.format_exc()}")
+                    figures += [
+                        Figure.missing(key, key, "", f"error: {type(error).__name__}: {error}")
+                        for key in KEYS[name]
+                    ]
+                bench.timings[f"{name}_s"] = time.perf_counter() - started
+            rounds.append(figures)
+            timings.update({f"{prefix}{k}": v for k, v in bench.timings.items()})
+    return (rounds[0] if repeat == 1 else combine(rounds)), errors, timings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,16 +131,19 @@ def main(argv: list[str] | None = None) -> int:
         figures=tuple(args.only),
         seeded_state=args.seeded_state,
     )
+    if args.repeat < 1:
+        console.print("[red]--repeat must be at least 1[/]")
+        return 2
     if options.seeded_state and set(options.figures) - {"noop", "floor", "ratelimit"}:
         console.print("[red]--seeded-state suits only noop, floor and ratelimit[/]")
         return 2
     started = time.perf_counter()
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        figures, errors, timings = run(options, args.workdir, console)
+        figures, errors, timings = run(options, args.workdir, console, args.repeat)
     else:
         with tempfile.TemporaryDirectory(prefix="ocop-bench-") as tmp:
-            figures, errors, timings = run(options, Path(tmp), console)
+            figures, errors, timings = run(options, Path(tmp), console, args.repeat)
     elapsed = time.perf_counter() - started
     catalog = {
         "products": size,
@@ -129,11 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         "rate_limit": options.rate,
         "figures": list(options.figures),
         "seeded_state": options.seeded_state,
+        "repeat": args.repeat,
         "total_seconds": round(elapsed, 1),
         "step_seconds": {k: round(v, 1) for k, v in timings.items()},
     }
     write_json(args.out, figures, catalog, settings)
-    print_table(figures, f"ocop-sync bench — {size_label(size)} products", console)
+    title = f"ocop-sync bench — {size_label(size)} products"
+    if args.repeat > 1:
+        title += f", {args.repeat} runs"
+    print_table(figures, title, console)
     console.print(f"JSON: {args.out}  ({elapsed:.0f} s)")
     return 1 if errors else 0
 

@@ -24,6 +24,10 @@ from sync.state.store import StateStore
 from sync.synthetic import synthetic_catalog
 
 MAIN_PREFIX = "bench"
+# The three accounts every figure is defined on (docs/benchmarks.md). The sandbox process
+# serves every registered marketplace; the others stay idle, so that figures keep meaning
+# the same thing as marketplaces are added.
+BENCH_MARKETPLACES = ("alibaba", "postmart", "voso")
 FULL_SYNC_TIMEOUT = 3 * 3600.0  # 100k × 3 accounts on a busy 2-core machine
 
 
@@ -50,6 +54,7 @@ class Bench:
     sandbox: SandboxProcess
     today: date = field(default_factory=date.today)
     timings: dict[str, float] = field(default_factory=dict)
+    prefix: str = ""  # with --repeat: "r2-", so each round has sellers of its own
     _full_sync: dict[str, Any] | None = None
     _full_sync_error: Exception | None = None
 
@@ -79,10 +84,19 @@ class Bench:
         """A separate SQLite state store for one figure's scratch accounts."""
         return f"sqlite:///{self.workdir / f'{name}.db'}"
 
-    def accounts(self, prefix: str = MAIN_PREFIX, **changes: Any) -> list[Account]:
-        """One account per marketplace on the sandboxes, named `<prefix>-<marketplace>`."""
+    def accounts(
+        self,
+        prefix: str = MAIN_PREFIX,
+        marketplaces: tuple[str, ...] = BENCH_MARKETPLACES,
+        **changes: Any,
+    ) -> list[Account]:
+        """One account per bench marketplace, named `<prefix>-<marketplace>`."""
         return bench_accounts(
-            self.sandbox.urls, prefix, concurrency=self.options.concurrency, **changes
+            self.sandbox.urls,
+            self.prefix + prefix,
+            marketplaces,
+            concurrency=self.options.concurrency,
+            **changes,
         )
 
     def full_sync(self) -> dict[str, Any]:

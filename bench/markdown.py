@@ -18,6 +18,14 @@ def figure(data: dict[str, Any], key: str) -> Figure | None:
     return Figure(**raw) if raw else None
 
 
+def cell(f: Figure, mark: str) -> str:
+    """The value with its mark; with --repeat, "median (worst w)"."""
+    text = format_value(f)
+    if len(f.runs) > 1 and f.worst is not None:
+        text += f" (worst {format_value(f, f.worst)})"
+    return f"{text} {mark}".strip()
+
+
 def table(runs: list[dict[str, Any]]) -> str:
     """Figure | goal | value per run (met or not) | note of the last run that measured it."""
     labels = [size_label(int(run["catalog"]["products"])) for run in runs]
@@ -31,7 +39,7 @@ def table(runs: list[dict[str, Any]]) -> str:
         known = [f for f in found if f is not None]
         if not known:
             continue
-        cells = ["—" if f is None else f"{format_value(f)} {marks[f.met]}".strip() for f in found]
+        cells = ["—" if f is None else cell(f, marks[f.met]) for f in found]
         note = (known[-1].note or "").replace("|", "/")
         lines.append(
             f"| {known[0].title} | {known[0].goal} | " + " | ".join(cells) + f" | {note} |"

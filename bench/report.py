@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
+import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -23,6 +25,9 @@ FIGURE_KEYS = (
     "noop_seconds",
     "changed_requests_per_listing",
     "peak_rss_mb",
+    "worker_rss_mb",
+    "freshness_p50_s",
+    "freshness_p95_s",
     "celery_inline_ratio",
 )
 
@@ -39,11 +44,51 @@ class Figure:
     unit: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     note: str | None = None  # why it is missing, or what it depends on
+    # With --repeat: `value` is the median of the runs, `worst` the worst of them (the
+    # lowest for a "≥" goal, the highest otherwise), `runs` every run's value in order.
+    worst: float | None = None
+    runs: list[float | None] = field(default_factory=list)
 
     @classmethod
     def missing(cls, key: str, title: str, goal: str, why: str) -> Figure:
         """A figure that could not be measured in this run, with the reason."""
         return cls(key, title, None, goal, None, note=why)
+
+
+def higher_is_better(figure: Figure) -> bool:
+    """True for figures whose goal is a floor (≥), False for ceilings (≤, <, exactly 0)."""
+    return figure.goal.lstrip().startswith("≥")
+
+
+def combine(rounds: list[list[Figure]]) -> list[Figure]:
+    """One figure per key over several runs of the same figures: the median as the value,
+    the worst run as `worst`, met only when every run met its goal (unknown if one could
+    not tell)."""
+    combined: list[Figure] = []
+    keys = list(dict.fromkeys(f.key for figures in rounds for f in figures))
+    for key in keys:
+        runs = [next((f for f in figures if f.key == key), None) for figures in rounds]
+        known = [f for f in runs if f is not None]
+        values = [f.value for f in known if f.value is not None]
+        first = known[0]
+        if not values:
+            combined.append(dataclasses.replace(first, runs=[None] * len(runs)))
+            continue
+        worst = min(values) if higher_is_better(first) else max(values)
+        mets = [f.met for f in runs if f is not None]
+        met = None if None in mets or len(mets) < len(runs) else all(mets)
+        combined.append(
+            dataclasses.replace(
+                first,
+                value=statistics.median(values),
+                worst=worst,
+                met=met,
+                runs=[f.value if f is not None else None for f in runs],
+                details={"runs": [f.details for f in known]},
+                note=known[-1].note,
+            )
+        )
+    return combined
 
 
 def versions() -> dict[str, str]:
@@ -90,32 +135,39 @@ def write_json(
     return data
 
 
-def format_value(figure: Figure) -> str:
-    """The value as the table shows it (with its unit; — when missing)."""
-    if figure.value is None:
+def format_value(figure: Figure, value: float | None = None) -> str:
+    """The value (or another value of the figure, e.g. its worst) as the table shows it,
+    with its unit; — when missing."""
+    value = figure.value if value is None else value
+    if value is None:
         return "—"
     if figure.unit == "s":
-        return f"{figure.value:.2f} s"
+        return f"{value:.2f} s"
     if figure.unit == "MB":
-        return f"{figure.value:.0f} MB"
+        return f"{value:.0f} MB"
     if figure.unit == "%":
-        return f"{figure.value:.2f} %"
-    if float(figure.value).is_integer():
-        return f"{int(figure.value)}"
-    return f"{figure.value:.3f}"
+        return f"{value:.2f} %"
+    if float(value).is_integer():
+        return f"{int(value)}"
+    return f"{value:.3f}"
 
 
 def print_table(figures: list[Figure], title: str, console: Console | None = None) -> None:
     """The figures as a rich table: figure, value, goal, met?, note."""
+    repeated = max((len(f.runs) for f in figures), default=0)
     table = Table(title=title)
     table.add_column("figure")
-    table.add_column("value", justify="right")
+    table.add_column("median" if repeated > 1 else "value", justify="right")
+    if repeated > 1:
+        table.add_column(f"worst of {repeated}", justify="right")
     table.add_column("goal")
     table.add_column("met?", justify="center")
     table.add_column("note", overflow="fold", max_width=60)
     marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]n/a[/]"}
     for figure in figures:
-        table.add_row(
-            figure.title, format_value(figure), figure.goal, marks[figure.met], figure.note or ""
-        )
+        cells = [figure.title, format_value(figure)]
+        if repeated > 1:
+            cells.append(format_value(figure, figure.worst) if figure.worst is not None else "—")
+        cells += [figure.goal, marks[figure.met], figure.note or ""]
+        table.add_row(*cells)
     (console or Console()).print(table)

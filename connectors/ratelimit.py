@@ -19,13 +19,25 @@ class RateLimiter(Protocol):
         ...
 
     async def cooldown(self, seconds: float) -> None:
-        """Nobody sends for `seconds` (the marketplace asked us to back off)."""
+        """The marketplace throttled a request and asked for `seconds` of back-off (the
+        throttled request itself waits that long before its retry, see connectors.http)."""
         ...
 
 
 # Share of the allowed rate kept in hand. It is what lets the limiter absorb a late wake-up
 # without ever putting more than `rate` requests in any one-second window (see below).
 MARGIN = 0.02
+# Marketplaces count requests in fixed one-second windows and answer a full window with
+# "retry after 1 s" (Retry-After has whole seconds). Such an answer means one request
+# landed in a window that jitter had already filled — near that window's end, since the
+# grid never sends more than `rate` a second. Pausing every caller for the whole second
+# asked would throw away a full window of sending (1/8 of an 8-second run); the window is
+# over in milliseconds. So a throttle asking for at most WINDOW seconds pauses everyone for
+# FIRST_PAUSE slots, doubling with each further throttle within WINDOW of the last, up to
+# what was asked; the throttled request itself still waits what was asked. A longer ban is
+# honoured in full by everyone.
+WINDOW = 1.0
+FIRST_PAUSE = 2  # grid slots
 
 
 class LocalRateLimiter:
@@ -51,6 +63,8 @@ class LocalRateLimiter:
         self._next = float("-inf")  # the grid slot of the next request
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        self._pause = 0.0  # the last window-overflow pause (doubles while throttles repeat)
+        self._throttled_at = float("-inf")
 
     async def acquire(self) -> None:
         """Wait for this request's slot (and for any cooldown to end)."""
@@ -69,8 +83,20 @@ class LocalRateLimiter:
                 await asyncio.sleep(self._next - now)
 
     async def cooldown(self, seconds: float) -> None:
-        """Pause every caller for `seconds` from now."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        """Pause every caller: for `seconds` after a ban, for a few slots (doubling while
+        throttles repeat, at most `seconds`) after a one-second window overflowed."""
+        now = time.monotonic()
+        pause = seconds
+        if seconds <= WINDOW:
+            if now < self._paused_until:
+                return  # a request sent before this pause began: the same overflow
+            if now - self._throttled_at <= WINDOW:
+                self._pause = min(seconds, max(self._pause * 2, FIRST_PAUSE * self._interval))
+            else:
+                self._pause = min(seconds, FIRST_PAUSE * self._interval)
+            self._throttled_at = now
+            pause = self._pause
+        self._paused_until = max(self._paused_until, now + pause)
         # The grid resumes when the pause ends, with nothing banked.
         self._next = max(self._next, self._paused_until)
 

@@ -141,6 +141,23 @@ class ProductFacts(NamedTuple):
         return cls(product_hash(product), product.listability(today), skus)
 
 
+class ChunkKeys(NamedTuple):
+    """A streamed chunk's variant SKUs in order and, for each, the product hash that an
+    unchanged listed binding holds (in a `BindingIndex` loaded with the account's
+    fingerprint as suffix); "" for a product that may not be listed (never stored). Shared
+    by every account: a chunk with nothing changed is settled by one C-level comparison."""
+
+    skus: list[str]
+    hashes: list[str]
+
+    @classmethod
+    def of(cls, facts: Sequence[ProductFacts]) -> ChunkKeys:
+        """The keys of these products' facts, in order."""
+        skus = [sku for f in facts for sku in f.skus]
+        hashes = [f.phash if f.listability.ok else "" for f in facts for _ in f.skus]
+        return cls(skus, hashes)
+
+
 def product_facts(products: Sequence[Product], today: date) -> list[ProductFacts]:
     """The facts of each product, in order (the GC paused: they create no cycles)."""
     with gc_paused():
@@ -167,6 +184,7 @@ def plan_account(
     flt: PlanFilter | None = None,
     facts: Sequence[ProductFacts] | None = None,
     removals: bool = True,
+    keys: ChunkKeys | None = None,
 ) -> AccountPlan:
     """The operations that bring one account in line with the catalog.
 
@@ -175,7 +193,8 @@ def plan_account(
     one per catalog product in order, are shared by the accounts of one run (`plan_all`):
     they do not depend on the account. `removals` off: the catalog is one chunk of a
     streamed run, so bindings it lacks are not removed products (`delist_removed` runs once
-    the whole catalog was seen).
+    the whole catalog was seen). `keys` (of the same products' facts) lets a chunk in
+    which nothing changed be settled at once.
     """
     flt = flt or PlanFilter()
     index = bindings if isinstance(bindings, BindingIndex) else BindingIndex.of(bindings)
@@ -189,6 +208,20 @@ def plan_account(
     plan = AccountPlan(account, fresh_state=index.fresh)
     sources = index.sources
     quick = flt.everything and not flt.force  # the fast path may settle whole products
+    bare = index.suffix == fp  # the index holds product hashes alone (see BindingIndex.load)
+    # Every listing of the chunk listed with its product's current hash: a no-op chunk
+    # (the common case of a frequent sync) costs one lookup per SKU, in C. Only for an
+    # account that takes every variant: one that leaves some out plans them one by one.
+    if (
+        quick
+        and bare
+        and keys is not None
+        and not removals
+        and account.select.everything
+        and list(map(sources.get, keys.skus)) == keys.hashes
+    ):
+        plan.noops = len(keys.skus)
+        return plan
     # Those needing their whole bindings, with the variants the account leaves out.
     slow: list[tuple[Product, str, Listability, dict[str, str]]] = []
     present = 0  # catalog SKUs that have a binding (to find those removed from the catalog)
@@ -206,8 +239,9 @@ def plan_account(
                 # Fast path: nothing about the product or the account changed since every
                 # one of its listings was last pushed. (It reads only `facts` and the
                 # index: touching 100k product objects again per account was slower.)
+                want = phash if bare else source
                 for sku in skus:
-                    if sources.get(sku) != source:
+                    if sources.get(sku) != want:
                         break
                 else:
                     plan.noops += len(skus)

@@ -140,11 +140,15 @@ class Account(BaseModel):
 
 
 class Schedule(BaseModel):
-    """Beat schedule: incremental sync every N minutes, nightly reconcile."""
+    """Beat schedule: incremental sync every N minutes, nightly reconcile, and the catalog
+    watch (a stat every `watch_every_seconds`, 0 = off; a change is synced once the file
+    was left alone for `watch_debounce_seconds`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     sync_every_minutes: Annotated[int, Field(ge=1)] = 15
+    watch_every_seconds: Annotated[float, Field(ge=0)] = 5.0
+    watch_debounce_seconds: Annotated[float, Field(ge=0)] = 2.0
     reconcile_at: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$")] = "02:30"
     timezone: str = "Asia/Ho_Chi_Minh"
 

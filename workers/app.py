@@ -95,6 +95,7 @@ def celery_config(settings: Settings, tuning: WorkerTuning) -> dict[str, Any]:
             "ocop_sync.sync_all": {"queue": PLAN_QUEUE},
             "ocop_sync.reconcile_all": {"queue": PLAN_QUEUE},
             "ocop_sync.reconcile_account": {"queue": PLAN_QUEUE},
+            "ocop_sync.watch_catalog": {"queue": PLAN_QUEUE},
             "ocop_sync.push_batch": {"queue": PUSH_QUEUE},
         },
         "task_ignore_result": True,
@@ -126,7 +127,7 @@ def celery_config(settings: Settings, tuning: WorkerTuning) -> dict[str, Any]:
 def create_app(settings: Settings, tuning: WorkerTuning | None = None) -> Celery:
     """A Celery app for these settings; tasks are registered by importing workers.tasks."""
     tuning = tuning or WorkerTuning()
-    celery = Celery("ocop_sync", include=["workers.tasks"])
+    celery = Celery("ocop_sync", include=["workers.tasks", "workers.watch"])
     celery.conf.update(celery_config(settings, tuning))
     context.configure(settings, tuning)
     return celery

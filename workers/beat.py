@@ -38,10 +38,19 @@ _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def beat_schedule(schedule: Schedule) -> dict[str, dict[str, Any]]:
-    """Incremental sync every N minutes; reconcile daily at HH:MM in the app's timezone."""
+    """Incremental sync every N minutes; reconcile daily at HH:MM in the app's timezone;
+    the catalog watch every few seconds (a stat; workers/watch.py)."""
     every = timedelta(minutes=schedule.sync_every_minutes)
     hour, minute = (int(part) for part in schedule.reconcile_at.split(":"))
-    return {
+    entries: dict[str, dict[str, Any]] = {}
+    if schedule.watch_every_seconds > 0:
+        watch = schedule.watch_every_seconds
+        entries["catalog-watch"] = {
+            "task": "ocop_sync.watch_catalog",
+            "schedule": timedelta(seconds=watch),
+            "options": {"expires": max(watch, 1.0)},  # a late tick is covered by the next
+        }
+    return entries | {
         "incremental-sync": {
             "task": "ocop_sync.sync_all",
             "schedule": every,

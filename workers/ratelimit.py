@@ -16,7 +16,9 @@ on the spacing absorbs up to ~50 ms of jitter between our send and the marketpla
 
 The cooldown key is set when a marketplace throttles (429 Retry-After, "ban lasts N
 seconds"): every worker's next slot starts after it, and a caller whose slot was granted
-before the cooldown checks again before sending.
+before the cooldown checks again before sending. A ban is honoured in full; a throttle
+asking for at most one second (a fixed one-second window that jitter overfilled) pauses
+every worker a few slots only, as the in-process limiter does (connectors/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import asyncio
 
 from redis.asyncio import Redis
+
+from connectors.ratelimit import FIRST_PAUSE, WINDOW
 
 HEADROOM = 1.05  # spacing factor: pace at R/1.05 so jitter never puts R+1 in one second
 
@@ -41,16 +45,42 @@ redis.call('SET', KEYS[1], string.format('%.6f', slot + spacing), 'PX', ttl)
 return {string.format('%.6f', slot - now), string.format('%.6f', slot)}
 """
 
-# KEYS[1] cooldown end; ARGV[1] seconds from now. Only ever lengthens the cooldown.
+# KEYS[1] cooldown end, KEYS[2] the last window-overflow pause ("pause:at");
+# ARGV[1] seconds asked, ARGV[2] the window (1 s), ARGV[3] the first overflow pause.
+# Only ever lengthens the cooldown. A throttle asking for at most a window is a window that
+# overflowed (connectors/ratelimit.py says why): every worker pauses a few slots, doubling
+# while throttles repeat within a window, at most what was asked; a longer ban is honoured
+# in full. Answers to requests sent before the current pause began change nothing.
 _COOLDOWN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local until_ = now + tonumber(ARGV[1])
+local asked = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local pause = asked
+if asked <= window then
+  if now < current then
+    return string.format('%.6f', current - now)
+  end
+  local first = math.min(asked, tonumber(ARGV[3]))
+  pause = first
+  local last = redis.call('GET', KEYS[2])
+  if last then
+    local sep = string.find(last, ':', 1, true)
+    local previous = tonumber(string.sub(last, 1, sep - 1))
+    local at = tonumber(string.sub(last, sep + 1))
+    if now - at <= window then
+      pause = math.min(asked, math.max(previous * 2, first))
+    end
+  end
+  redis.call('SET', KEYS[2], string.format('%.6f:%.6f', pause, now), 'PX',
+             math.ceil(window * 1000) + 1000)
+end
+local until_ = now + pause
 if until_ > current then
   redis.call('SET', KEYS[1], string.format('%.6f', until_), 'PX',
-             math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
-  return string.format('%.6f', tonumber(ARGV[1]))
+             math.ceil(pause * 1000) + 1000)
+  return string.format('%.6f', pause)
 end
 return string.format('%.6f', current - now)
 """
@@ -67,6 +97,11 @@ return string.format('%.6f', math.max(0, current - now))
 def limiter_keys(account: str) -> tuple[str, str]:
     """Redis keys of an account's budget: (next slot, cooldown end)."""
     return f"ocop:rate:{account}:next", f"ocop:rate:{account}:cooldown"
+
+
+def overflow_key(account: str) -> str:
+    """Redis key of the account's last window-overflow pause."""
+    return f"ocop:rate:{account}:overflow"
 
 
 class RedisRateLimiter:
@@ -98,8 +133,16 @@ class RedisRateLimiter:
                 return
 
     async def cooldown(self, seconds: float) -> None:
-        """Nobody sends on this account for `seconds` from now (every worker)."""
-        await self._cooldown(keys=[self.keys[1]], args=[f"{max(0.0, seconds):.6f}"])
+        """Every worker of this account pauses: `seconds` after a ban, a few slots after a
+        one-second window overflowed (doubling while throttles repeat, at most `seconds`)."""
+        await self._cooldown(
+            keys=[self.keys[1], overflow_key(self.account)],
+            args=[
+                f"{max(0.0, seconds):.6f}",
+                f"{WINDOW:.6f}",
+                f"{FIRST_PAUSE * self.spacing:.6f}",
+            ],
+        )
 
     async def cooldown_left(self) -> float:
         """Seconds until the current cooldown ends (0 when there is none)."""

@@ -77,15 +77,17 @@ def redis_db(base_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def worker(config: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`ocop-sync worker --concurrency 2`, ready (bounded wait), stopped at the end."""
+def worker(
+    config: Path, env: dict[str, str], log: Path, processes: int = WORKER_PROCESSES
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`ocop-sync worker --concurrency N` (2), ready (bounded wait), stopped at the end."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
                 CLI,
                 "worker",
                 "--concurrency",
-                str(WORKER_PROCESSES),
+                str(processes),
                 "--config",
                 str(config),
                 "--name",

@@ -38,7 +38,7 @@ from sync.state.store import StateStore
 MARKETPLACES = ("voso", "postmart")
 MAX_PRODUCTS = 4000  # 8 000 creates per marketplace: long enough to time, short enough
 ORDER = ("floor", "inline", "inline", "floor", "inline", "floor", "floor", "inline")
-GOAL = 0.8
+GOAL = 0.85  # issue 18: as the worst of three runs (it was 0.8)
 # Headers that authenticate a create (Voso's session token, Postmart's signature).
 AUTH_HEADERS = frozenset({"token", "x-api-key", "x-timestamp", "x-signature"})
 

@@ -10,16 +10,21 @@ from __future__ import annotations
 from bench.context import Bench
 from bench.passes import incremental_pass, streamed_pass
 from bench.report import Figure
+from connectors.registry import get_connector
 
-SECONDS_GOAL = 3.0
+SECONDS_GOAL = 2.0  # issue 18, at 100k × 3 accounts (it was 3 s)
 
 
 def measure(bench: Bench) -> list[Figure]:
-    """Requests sent (goal 0) and wall time (goal ≤ 3 s) of the no-op pass."""
+    """Requests sent (goal 0) and wall time (goal ≤ 2 s) of the no-op pass."""
     state = bench.full_sync()
     streamed = streamed_pass(bench, bench.catalog)
     whole = incremental_pass(bench, bench.catalog)
     requests = sum(streamed.requests.values())
+    # Marketplaces that review new listings are asked about the longest-waiting ones at
+    # each end of every run (bounded: sync/engine/review.py); those are not pushes.
+    reviewing = {a.marketplace for a in bench.accounts() if get_connector(a.marketplace).reviews}
+    review_lookups = sum(n for m, n in streamed.requests.items() if m in reviewing)
     listings = sum(r.planned.get("noop", 0) for r in streamed.reports)
     pushed = sum(sum(r.done.values()) + r.failed for r in streamed.reports)
     details = {
@@ -32,6 +37,7 @@ def measure(bench: Bench) -> list[Figure]:
         "whole_catalog_requests": sum(whole.requests.values()),
         "state": "seeded without HTTP" if state.get("seeded") else "real full sync",
         "requests_by_marketplace": streamed.requests,
+        "review_follow_up_requests": review_lookups,
     }
     return [
         Figure(
@@ -41,7 +47,8 @@ def measure(bench: Bench) -> list[Figure]:
             "0",
             requests == 0 and details["whole_catalog_requests"] == 0,
             details=details,
-            note=f"{listings} listings unchanged, {pushed} operations done "
+            note=f"{listings} listings unchanged, {pushed} operations done, "
+            f"{review_lookups} of the requests are review follow-ups "
             f"(whole-catalog path: {details['whole_catalog_requests']} requests)",
         ),
         Figure(

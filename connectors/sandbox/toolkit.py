@@ -132,6 +132,15 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
     async def listings(request: Request) -> Response:
         seller = request.query_params.get("seller")
         sellers = {seller: store.seller(seller)} if seller else store.sellers
+        wanted = request.query_params.get("skus")  # comma-separated: only these SKUs
+        if wanted:
+            skus = wanted.split(",")
+            return JSONResponse(
+                {
+                    name: [item for sku in skus if (item := s.find_sku(sku)) is not None]
+                    for name, s in sellers.items()
+                }
+            )
         return JSONResponse({name: list(s.listings.values()) for name, s in sellers.items()})
 
     async def get_config(request: Request) -> Response:

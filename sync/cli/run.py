@@ -27,6 +27,7 @@ from sync.cli.common import (
     user_errors,
     warn_row_errors,
 )
+from sync.cli.watch import watch_and_sync
 from sync.cli.workers import Via, ViaOpt, WaitOpt, run_via_celery
 from sync.executor import RunReport
 from sync.plan import AccountPlan, PlanFilter
@@ -154,8 +155,33 @@ def sync(
     via: Via = ViaOpt,
     wait: bool = WaitOpt,
     wait_lock: float = WaitLockOpt,
+    watch: bool = typer.Option(
+        False, "--watch", help="Sync now, then each time the catalog file changes (Ctrl-C stops)."
+    ),
+    watch_every: float | None = typer.Option(
+        None, "--watch-every", min=0.1, help="With --watch: seconds between two looks at the file."
+    ),
+    watch_runs: int | None = typer.Option(None, "--watch-runs", min=1, hidden=True),
 ) -> None:
     """Push what changed since the last run (creates, updates, price/stock, delistings)."""
+    if watch:
+        if via is Via.celery or sku:
+            raise typer.BadParameter(
+                "--watch runs inline on the whole catalog (the workers watch by themselves)"
+            )
+        with user_errors():
+            settings = settings_from(config, state_url)
+        watch_and_sync(
+            settings,
+            account,
+            catalog,
+            as_json=as_json,
+            every=watch_every or settings.schedule.watch_every_seconds or 5.0,
+            debounce=settings.schedule.watch_debounce_seconds,
+            lease_wait=wait_lock,
+            max_runs=watch_runs,
+        )
+        return
     if via is Via.celery:
         _celery_run(account, "sync", config, state_url, catalog, wait, as_json, {"skus": sku})
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, exists, or_, select
+from sqlalchemy import Connection, Select, case, exists, func, literal, or_, select
 
 from sync.batching import chunks
 from sync.gcpause import gc_paused
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sync.state.store import Binding, StateStore
 
 _LISTED = BindingStatus.LISTED.value
+_PRODUCT_HASH = 32  # hex digits of a product hash (sync.plan.product_hash)
 IN_CHUNK = 2000  # SKUs per IN (…) query: well inside every driver's parameter limit
 # Past this share of the account's bindings, one scan of the table beats IN lookups.
 SCAN_SHARE = 0.25
@@ -41,6 +42,10 @@ class BindingIndex:
     ) -> None:
         self.sources = sources  # sku -> source hash when listed, else None; every binding
         self.fresh = fresh  # nothing was ever pushed or attempted for this account
+        # Set by `load(…, suffix=fp)`: source hashes ending with the account's fingerprint
+        # are kept without it (the product hash alone), so a plan compares a product's
+        # hash as it is, for every account, without concatenating per account.
+        self.suffix: str | None = None
         self._store = store
         self._account = account
         self._rows: dict[str, Binding] = dict(rows or {})
@@ -57,12 +62,19 @@ class BindingIndex:
         return cls(sources, fresh, rows=bindings)
 
     @classmethod
-    def load(cls, store: StateStore, account: str) -> BindingIndex:
-        """The narrow columns of every binding of `account` (whole rows come later)."""
+    def load(cls, store: StateStore, account: str, suffix: str | None = None) -> BindingIndex:
+        """The narrow columns of every binding of `account` (whole rows come later).
+
+        With `suffix` (the account's fingerprint), a source hash ending with it is loaded
+        without it (the database cuts it: shorter strings, no per-row Python); any other
+        stays whole and can never equal a product hash alone."""
         mine = BindingRecord.account == account
-        listed = select(BindingRecord.sku, BindingRecord.source_hash).where(
-            mine, BindingRecord.status == _LISTED
-        )
+        source: Any = BindingRecord.source_hash
+        if suffix:
+            head = func.substr(BindingRecord.source_hash, 1, _PRODUCT_HASH)
+            tail = func.substr(BindingRecord.source_hash, _PRODUCT_HASH + 1)
+            source = case((tail == literal(suffix), head), else_=BindingRecord.source_hash)
+        listed = select(BindingRecord.sku, source).where(mine, BindingRecord.status == _LISTED)
         others = select(BindingRecord.sku).where(mine, BindingRecord.status != _LISTED)
         touched = exists().where(
             mine, or_(BindingRecord.remote_id.is_not(None), BindingRecord.create_attempted)
@@ -71,7 +83,9 @@ class BindingIndex:
             sources: dict[str, str | None] = dict(_driver_rows(conn, listed))
             sources.update((sku, None) for (sku,) in _driver_rows(conn, others))
             fresh = not conn.execute(select(touched)).scalar()
-        return cls(sources, fresh, store=store, account=account)
+        index = cls(sources, fresh, store=store, account=account)
+        index.suffix = suffix or None
+        return index
 
     @property
     def loaded(self) -> int:

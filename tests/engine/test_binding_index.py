@@ -177,3 +177,56 @@ def test_a_forced_resync_loads_every_row_in_one_scan_and_updates_everything(
     plan, index = _plan(catalog, account, store, PlanFilter(force=True))
     assert plan.counts["update"] == LISTED and plan.noops == 0
     assert index.loaded == len(index)  # past SCAN_SHARE: the whole table, not IN lists
+
+
+def test_a_chunk_compares_product_hashes_alone_and_still_sees_each_change(
+    store: StateStore, account: Account
+) -> None:
+    """Loaded with the account's fingerprint as suffix, the index holds product hashes; a
+    chunk with nothing changed is settled at once, and one changed product in it (or an
+    index without the suffix, or a source hash of another account's settings) still plans."""
+    from sync.plan import ChunkKeys, account_fingerprint, product_facts, product_hash
+
+    catalog = small_catalog()
+    first, _ = _plan(catalog, account, store)
+    _push_all(first, store)
+    fp = account_fingerprint(account)
+    index = BindingIndex.load(store, account.name, suffix=fp)
+    listed = {sku: h for sku, h in index.sources.items() if h is not None}
+    assert listed and all(len(h) == 32 for h in listed.values())
+    by_sku = {v.sku: product_hash(p) for p in catalog.products for v in p.variants}
+    assert all(by_sku[sku] == h for sku, h in listed.items())
+
+    connector = get_connector(account.marketplace)
+    listable = [p for p in catalog.products if p.listability(TODAY).ok]
+    facts = product_facts(listable, TODAY)
+    keys = ChunkKeys.of(facts)
+    quiet = plan_account(
+        listable, account, connector, index, TODAY, facts=facts, removals=False, keys=keys
+    )
+    assert quiet.noops == len(keys.skus) and not quiet.operations
+
+    changed = [p.model_copy(deep=True) for p in listable]
+    changed[1].variants[0].price += 5000
+    facts = product_facts(changed, TODAY)
+    keys = ChunkKeys.of(facts)
+    plan = plan_account(
+        changed, account, connector, index, TODAY, facts=facts, removals=False, keys=keys
+    )
+    assert [(op.kind, op.sku) for op in plan.operations] == [
+        (OpKind.PRICE, changed[1].variants[0].sku)
+    ]
+    other = account.model_copy(update={"default_category": "other-category"})
+    moved = plan_account(
+        listable,
+        other,
+        connector,
+        index,
+        TODAY,
+        facts=product_facts(listable, TODAY),
+        removals=False,
+        keys=ChunkKeys.of(product_facts(listable, TODAY)),
+    )
+    # Another fingerprint: no shortcut; every listing is mapped and compared again (here the
+    # listings come out the same, so they are no-ops whose new source hash gets recorded).
+    assert len(moved.refreshes) + len(moved.operations) == len(keys.skus)

@@ -59,7 +59,7 @@ def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
         a = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 50)
         b = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 50)
         other = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "other", 50)
-        await a.cooldown(1.0)
+        await a.cooldown(1.5)  # a ban (longer than a one-second window): everyone waits
         started = time.monotonic()
         await other.acquire()  # another account is not affected
         free = time.monotonic() - started
@@ -71,7 +71,31 @@ def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
 
     free, paused = asyncio.run(scenario())
     assert free < 0.2
-    assert 0.95 <= paused < 3.0
+    assert 1.45 <= paused < 3.5
+
+
+def test_a_window_overflow_pauses_every_client_a_few_slots_doubling_up_to_the_ask(
+    redis_url: str,
+) -> None:
+    """A throttle asking for one second: a pause of two slots, doubling while throttles
+    repeat, never more than asked; the cooldown end is read from Redis, not timed."""
+    from workers.ratelimit import limiter_keys
+
+    async def scenario() -> list[float]:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        limiter = RedisRateLimiter(client, "acc", 50)
+        pauses = []
+        for _ in range(7):
+            await client.delete(limiter_keys("acc")[1])  # the last pause is over
+            await limiter.cooldown(1.0)
+            pauses.append(await limiter.cooldown_left())
+        await client.aclose()
+        return pauses
+
+    pauses = asyncio.run(scenario())
+    assert pauses[0] <= 2 * HEADROOM / 50 + 0.01
+    assert all(b > a for a, b in itertools.pairwise(pauses[:5]))  # doubling
+    assert max(pauses) <= 1.0 and pauses[-1] > 0.8
 
 
 def test_listing_locks_let_only_a_redelivery_take_over_its_own_locks(redis_url: str) -> None:
@@ -153,6 +177,10 @@ def test_beat_schedule_follows_the_configuration() -> None:
     assert nightly.hour == {3} and nightly.minute == {45}
     conf = celery_config(Settings(schedule=Schedule(timezone="Asia/Ho_Chi_Minh")), WorkerTuning())
     assert conf["timezone"] == "Asia/Ho_Chi_Minh"
+    watch = entries["catalog-watch"]  # the change-triggered sync: a stat every 5 s by default
+    assert watch["task"] == "ocop_sync.watch_catalog" and watch["schedule"].total_seconds() == 5
+    assert conf["task_routes"]["ocop_sync.watch_catalog"] == {"queue": "ocop-plan"}
+    assert "catalog-watch" not in beat_schedule(Schedule(watch_every_seconds=0))
 
 
 def test_batches_keep_one_kind_of_work_each_and_respect_the_size() -> None:
