@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 
 from connectors.errors import AuthError, MarketplaceError
+from sync.settings import ConfigError
 
 if TYPE_CHECKING:
     from sync.settings import Account
@@ -183,6 +184,16 @@ class RefusedTokens:
             return False
         await provider.refreshed(attempt.tokens)
         return True
+
+
+def provider_or_fix(account: Account, tokens: TokenProvider | None, needs: str) -> TokenProvider:
+    """An OAuth client's `tokens=`, or the ConfigError naming the fix when it was built
+    without them (`needs`: what the marketplace needs, e.g. "the shop's authorisation").
+    Also keeps tokens out of httpx's log lines, which quote every URL."""
+    if tokens is None:
+        raise ConfigError(f"account {account.name}: {needs} (run ocop-sync auth {account.name})")
+    hide_tokens_in_http_logs()
+    return tokens
 
 
 class TokenProvider(Protocol):

@@ -34,8 +34,8 @@ from connectors.alibaba.signing import sign, timestamp_ms
 from connectors.base import ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
-from connectors.oauth import RefusedTokens, TokenProvider, hide_tokens_in_http_logs
-from sync.settings import Account, ConfigError
+from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from sync.settings import Account
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -52,14 +52,9 @@ class AlibabaClient(HttpClient):
     marketplace = "alibaba"
 
     def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any):
-        if tokens is None:
-            raise ConfigError(
-                f"account {account.name}: Alibaba.com needs the seller's authorisation "
-                f"(run ocop-sync auth {account.name})"
-            )
+        provider = provider_or_fix(account, tokens, "Alibaba.com needs the seller's authorisation")
         super().__init__(account, **kwargs)
-        hide_tokens_in_http_logs()
-        self.tokens = tokens
+        self.tokens = provider
         # Our sandbox serves no image files: the URL's own bytes stand in for the image.
         self.fetch_images = bool(account.options.get("photobank_fetch", True))
         self.photobank = Photobank(account, self.call, self._download, self._upload)

@@ -33,7 +33,6 @@ from connectors.alibaba.sandbox_products import Audit, GatewayFailure, Photobank
 from connectors.alibaba.sandbox_schema import CATEGORIES, DEFAULT_CATEGORY
 from connectors.alibaba.signing import TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
 from connectors.base import Listing
-from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
 from connectors.sandbox.app_keys import AppKeys
 from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, oauth_routes
@@ -61,9 +60,8 @@ def sandbox_account(name: str, base_url: str) -> Account:
     )
 
 
-async def authorize(account: Account) -> TokenGrant:
-    """The seller's consent on the sandbox, exchanged for the account's first grant."""
-    return await consent.authorize(OAUTH, account, CALLBACK)
+# The seller's consent on the sandbox, exchanged for the account's first grant.
+authorize = consent.authorizer(OAUTH, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:

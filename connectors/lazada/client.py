@@ -26,8 +26,8 @@ from connectors.lazada.images import Images, migrate_payload
 from connectors.lazada.mapping import TEXT_ATTRIBUTES
 from connectors.lazada.rules import PACKAGE_FIELDS
 from connectors.lazada.signing import SIGN_METHOD, sign, timestamp_ms
-from connectors.oauth import RefusedTokens, TokenProvider, hide_tokens_in_http_logs
-from sync.settings import Account, ConfigError
+from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from sync.settings import Account
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -42,14 +42,9 @@ class LazadaClient(HttpClient):
     marketplace = "lazada"
 
     def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any):
-        if tokens is None:
-            raise ConfigError(
-                f"account {account.name}: Lazada needs the shop's authorisation "
-                f"(run ocop-sync auth {account.name})"
-            )
+        provider = provider_or_fix(account, tokens, "Lazada needs the shop's authorisation")
         super().__init__(account, **kwargs)
-        hide_tokens_in_http_logs()  # the access token travels in every URL's query
-        self.tokens = tokens
+        self.tokens = provider
         self.images = Images(account, self._migrate)
         # The gateway prefix (`/rest`) is in the base URL; the signature covers the API path.
         self._prefix = self.http.base_url.path.rstrip("/")

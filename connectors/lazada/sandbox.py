@@ -27,7 +27,6 @@ from connectors.lazada.oauth import OAUTH
 from connectors.lazada.sandbox_auth import token_registry
 from connectors.lazada.sandbox_products import REQUIRED_ATTRIBUTE, Failure, Products
 from connectors.lazada.signing import SIGN_METHOD, TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
-from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
 from connectors.sandbox.app_keys import AppKeys
 from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, oauth_routes
@@ -68,9 +67,8 @@ def sandbox_account(name: str, base_url: str) -> Account:
     )
 
 
-async def authorize(account: Account) -> TokenGrant:
-    """The shop owner's consent on the sandbox, exchanged for the account's first grant."""
-    return await consent.authorize(OAUTH, account, CALLBACK)
+# The shop owner's consent on the sandbox, exchanged for the account's first grant.
+authorize = consent.authorizer(OAUTH, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import multiprocessing
 import subprocess
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -127,40 +128,65 @@ def test_four_processes_reaching_expiry_together_make_one_refresh(
     assert stored(store, seller).version == 2
 
 
+async def two_authorised(
+    store: StateStore, oauth_sandbox: OAuthSandbox, first: str
+) -> list[Account]:
+    """Two fresh accounts (`first`, then another that should go on), authorised."""
+    suffix = uuid.uuid4().hex[:6]
+    accounts = [
+        oauth_sandbox.account(f"{first}-{suffix}"),
+        oauth_sandbox.account(f"other-{suffix}"),
+    ]
+    await authorize_sandbox_accounts(store, accounts)
+    return accounts
+
+
+async def one_call_each_after_expiry(
+    store: StateStore, oauth_sandbox: OAuthSandbox, accounts: list[Account]
+) -> tuple[list[AuthError | None], dict[str, int]]:
+    """One call per account, through the engine's providers, with the sandbox clock past
+    their access tokens' expiry (put back after): what each call raised (None: it went on),
+    and how the OAuth figures moved meanwhile."""
+    server = oauth_sandbox.server
+    clock = sandbox(server, "/_sandbox/clock")["offset"]
+    oauth_sandbox.expire(max(stored(store, account).access_expires_at for account in accounts))
+    before = oauth_stats(server)
+    outcomes: list[AuthError | None] = []
+    try:
+        for account in accounts:
+            client = oauth_sandbox.connector.client_factory(
+                account, tokens=provider_for(store, account)
+            )
+            try:
+                assert await client.find_by_sku("ANY") is None
+                outcomes.append(None)
+            except AuthError as error:
+                outcomes.append(error)
+            finally:
+                await client.aclose()
+    finally:
+        sandbox(server, "/_sandbox/clock", {"offset": clock})
+    after = oauth_stats(server)
+    return outcomes, {key: after[key] - before[key] for key in ("refresh_calls", "refresh_refused")}
+
+
 async def test_a_refused_refresh_token_stops_that_account_with_the_reauthorise_command(
     store: StateStore, oauth_sandbox: OAuthSandbox, secret_key: str
 ) -> None:
-    suffix = secret_key[:6].lower()
-    refused = oauth_sandbox.account(f"refused-{suffix}")
-    other = oauth_sandbox.account(f"other-{suffix}")
-    await authorize_sandbox_accounts(store, [refused, other])
+    refused, other = await two_authorised(store, oauth_sandbox, "refused")
     stale = stored(store, refused)
     # The marketplace stops honouring the stored refresh token (the seller cancelled the
     # app's authorisation, the platform revoked it).
     assert sandbox(oauth_sandbox.server, "/_sandbox/revoke", {"refresh_token": stale.refresh_token})
-    clock = sandbox(oauth_sandbox.server, "/_sandbox/clock")["offset"]
-    oauth_sandbox.expire(max(stale.access_expires_at, stored(store, other).access_expires_at))
-    try:
-        before = oauth_stats(oauth_sandbox.server)
-        make = oauth_sandbox.connector.client_factory
-        stopped = make(refused, tokens=provider_for(store, refused))
-        going = make(other, tokens=provider_for(store, other))
-        try:
-            with pytest.raises(AuthError) as info:
-                await stopped.find_by_sku("ANY")
-            assert await going.find_by_sku("ANY") is None  # the other account goes on
-        finally:
-            await stopped.aclose()
-            await going.aclose()
-    finally:
-        sandbox(oauth_sandbox.server, "/_sandbox/clock", {"offset": clock})
-    assert "refused the refresh token" in str(info.value)  # an AuthError from the flow
-    assert f"re-authorise with: ocop-sync auth {refused.name}" in str(info.value)
-    assert stale.refresh_token not in str(info.value)
-    assert stale.access_token not in str(info.value)
-    after = oauth_stats(oauth_sandbox.server)
-    assert after["refresh_refused"] - before["refresh_refused"] == 1  # tried once, no loop
-    assert after["refresh_calls"] - before["refresh_calls"] == 2  # that one and `other`'s
+    (stopped, going), moved = await one_call_each_after_expiry(
+        store, oauth_sandbox, [refused, other]
+    )
+    assert stopped is not None and going is None  # the other account goes on
+    assert "refused the refresh token" in str(stopped)  # an AuthError from the flow
+    assert f"re-authorise with: ocop-sync auth {refused.name}" in str(stopped)
+    assert stale.refresh_token not in str(stopped) and stale.access_token not in str(stopped)
+    assert moved["refresh_refused"] == 1  # tried once, no loop
+    assert moved["refresh_calls"] == 2  # that one and `other`'s
     assert stored(store, refused).version == 1  # nothing written
     assert stored(store, other).version == 2
 
@@ -171,38 +197,20 @@ async def test_a_refresh_token_used_behind_the_stores_back_is_what_the_marketpla
     """Shopee's refresh tokens work once: the stored one is then spent and the account stops.
     The others' stay valid until their own expiry: the account goes on with it."""
     flow = flow_of(oauth_sandbox)
-    suffix = secret_key[:6].lower()
-    reused = oauth_sandbox.account(f"reused-{suffix}")
-    other = oauth_sandbox.account(f"other-{suffix}")
-    await authorize_sandbox_accounts(store, [reused, other])
+    reused, other = await two_authorised(store, oauth_sandbox, "reused")
     # Someone refreshes with the stored refresh token behind the store's back (a restored
     # backup, a second deployment): on a single-use marketplace it is now spent.
     async with make_http_client(reused) as http:
         await flow.refresh(reused, stored(store, reused), http)
-    clock = sandbox(oauth_sandbox.server, "/_sandbox/clock")["offset"]
-    oauth_sandbox.expire(stored(store, other).access_expires_at)
-    try:
-        before = oauth_stats(oauth_sandbox.server)
-        make = oauth_sandbox.connector.client_factory
-        first = make(reused, tokens=provider_for(store, reused))
-        going = make(other, tokens=provider_for(store, other))
-        try:
-            if flow.single_use_refresh:
-                with pytest.raises(AuthError) as info:
-                    await first.find_by_sku("ANY")
-                assert f"re-authorise with: ocop-sync auth {reused.name}" in str(info.value)
-            else:
-                assert await first.find_by_sku("ANY") is None
-            assert await going.find_by_sku("ANY") is None  # the other account goes on
-        finally:
-            await first.aclose()
-            await going.aclose()
-    finally:
-        sandbox(oauth_sandbox.server, "/_sandbox/clock", {"offset": clock})
-    after = oauth_stats(oauth_sandbox.server)
-    assert after["refresh_calls"] - before["refresh_calls"] == 2  # that one and `other`'s
-    refused = after["refresh_refused"] - before["refresh_refused"]
-    assert refused == (1 if flow.single_use_refresh else 0)  # tried once, no loop
+    (first, going), moved = await one_call_each_after_expiry(store, oauth_sandbox, [reused, other])
+    assert going is None  # the other account goes on
+    if flow.single_use_refresh:
+        assert first is not None
+        assert f"re-authorise with: ocop-sync auth {reused.name}" in str(first)
+    else:
+        assert first is None
+    assert moved["refresh_calls"] == 2  # that one and `other`'s
+    assert moved["refresh_refused"] == (1 if flow.single_use_refresh else 0)  # once, no loop
     assert stored(store, reused).version == (1 if flow.single_use_refresh else 2)
 
 
