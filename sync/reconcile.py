@@ -7,6 +7,7 @@ re-pushes them; remote listings we do not know are reported, never deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from connectors.base import MarketplaceClient
 from sync.engine.review import review_outcome
@@ -43,6 +44,20 @@ class ReconcileReport:
             ],
             "busy": self.busy,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReconcileReport:
+        """Back from `as_dict` (a Celery worker's answer); missing lists are empty."""
+        return cls(
+            account=str(data["account"]),
+            remote_total=int(data.get("remote_total") or 0),
+            missing=list(data.get("missing") or []),
+            edited=list(data.get("edited") or []),
+            inactive=list(data.get("inactive") or []),
+            unknown=list(data.get("unknown") or []),
+            duplicates={d["sku"]: list(d["remote_ids"]) for d in data.get("duplicates") or []},
+            busy=data.get("busy"),
+        )
 
 
 async def reconcile_account(client: MarketplaceClient, store: StateStore) -> ReconcileReport:

@@ -189,3 +189,96 @@ def run_reports(
         if own:
             store.close()
     return reports
+
+
+@dataclass
+class Reconciled:
+    """`reconcile --via celery`: per account the scan's report (or why there is none), and
+    the answers of the planning tasks that repair the drift (runs to follow)."""
+
+    observed: list[dict[str, Any]] = field(default_factory=list)
+    dispatched: Dispatched = field(default_factory=Dispatched)
+    errors: dict[str, str] = field(default_factory=dict)  # account: why its scan failed
+
+
+WaitingFn = Callable[[str], None]  # told the account a scan waits for (another run holds it)
+
+
+def reconcile_on_workers(
+    accounts: Sequence[str],
+    *,
+    catalog: str | None = None,
+    start_timeout: float = 60.0,
+    plan_timeout: float = 60.0,
+    poll: float = 0.3,
+    waiting: WaitingFn | None = None,
+) -> Reconciled:
+    """Send one reconcile task per account; wait for each scan (a scan waits, retrying,
+    while another run holds its account), then for the answer of the planning task it
+    sent. NoWorker when no task is taken up within `start_timeout` seconds."""
+    from celery.result import AsyncResult
+
+    from workers.tasks import plan_task, reconcile_task
+
+    pending = {
+        name: reconcile_task.apply_async(
+            kwargs={"account": name, "trigger": "cli", "catalog": catalog}
+        )
+        for name in accounts
+    }
+    out = Reconciled()
+    scans: dict[str, dict[str, Any]] = {}
+    told: set[str] = set()
+    deadline = time.monotonic() + start_timeout
+    try:
+        while len(scans) < len(pending):
+            for name, result in pending.items():
+                if name in scans:
+                    continue
+                state = result.state
+                if state == "RETRY" and name not in told and waiting is not None:
+                    told.add(name)
+                    waiting(name)
+                if state == "PENDING" and time.monotonic() > deadline:
+                    raise NoWorker(
+                        f"no worker took the reconcile of {name} within {start_timeout:g}s; "
+                        "it stays queued (start one with `ocop-sync worker`)"
+                    )
+                if result.ready():
+                    scans[name] = _scan_answer(name, result)
+            if len(scans) < len(pending):
+                time.sleep(poll)
+    finally:
+        for result in pending.values():
+            if result.ready():
+                result.forget()
+    for name in accounts:
+        answer = scans[name]
+        out.observed.append(answer["observed"])
+        if answer.get("error"):
+            out.errors[name] = answer["error"]
+        if answer.get("plan_task"):
+            planned = AsyncResult(answer["plan_task"], app=plan_task.app)
+            try:
+                out.dispatched.answers.append(planned.get(timeout=plan_timeout))
+            except CeleryTimeout:
+                raise NoWorker(
+                    f"no worker planned the repairs of {name} within {plan_timeout:g}s; "
+                    "they stay queued"
+                ) from None
+            finally:
+                planned.forget()
+    return out
+
+
+def _scan_answer(account: str, result: Any) -> dict[str, Any]:
+    """The reconcile task's answer; a scan that failed (gave up waiting for the account,
+    or the marketplace refused) becomes a report that says so."""
+    if result.successful():
+        return dict(result.result)
+    error = result.result
+    if type(error).__name__ == "MaxRetriesExceededError":
+        why = "another run held the account for as long as the workers wait"
+        return {"observed": {"account": account, "busy": why}, "plan_task": None}
+    why = f"{type(error).__name__}: {error}" if error is not None else "the scan failed"
+    return {"observed": {"account": account}, "plan_task": None, "error": why}

@@ -1,4 +1,5 @@
-"""`ocop-sync worker`, `ocop-sync beat`, and `sync|resync --via celery [--wait]`.
+"""`ocop-sync worker`, `ocop-sync beat`, and `sync|resync --via celery [--wait]`
+(`reconcile --via celery` is in `sync.cli.reconcile`).
 
 Celery is imported only inside these commands: the other commands stay fast to start.
 """
@@ -37,7 +38,7 @@ WaitOpt = typer.Option(
 )
 
 
-def _use_config(config: Path | None) -> Settings:
+def use_config(config: Path | None) -> Settings:
     """Load settings and point the Celery app (imported next) at the same file."""
     settings = load_config(config)
     if config is not None:
@@ -64,7 +65,7 @@ def worker(
 ) -> None:
     """Start a Celery worker (prefork pool) with the project's app."""
     with user_errors():
-        _use_config(config)
+        use_config(config)
     if metrics_port is not None:
         _serve_worker_metrics(metrics_port)
     from workers.app import app as celery_app
@@ -123,7 +124,7 @@ def beat(
     Run exactly one; a second one stands by (Redis lock) until the first stops.
     """
     with user_errors():
-        settings = _use_config(config)
+        settings = use_config(config)
     if check:
         from workers.beat import beat_alive
 
@@ -156,7 +157,7 @@ def run_via_celery(
 
     with user_errors():
         names = [a.name for a in select_accounts(settings, accounts)]
-        _use_config(config)
+        use_config(config)
     from workers.dispatch import NoWorker, enqueue_runs, run_reports, wait_for_runs
 
     try:
@@ -173,7 +174,7 @@ def run_via_celery(
         raise typer.Exit(Exit.FAILED) from None
     if not as_json or not wait:
         for answer in dispatched.answers:
-            _print_answer(answer, as_json)
+            print_answer(answer, as_json)
     # The worker could not read the catalog file: nothing was planned (exit 2, as inline).
     unreadable = [a for a in dispatched.answers if a.get("status") == "catalog unreadable"]
     if not wait:
@@ -207,7 +208,7 @@ def run_via_celery(
         raise typer.Exit(Exit.FAILED)
 
 
-def _print_answer(answer: dict[str, object], as_json: bool) -> None:
+def print_answer(answer: dict[str, object], as_json: bool) -> None:
     if as_json:
         return
     account, run_id, status = answer.get("account"), answer.get("run_id"), answer.get("status")
