@@ -56,6 +56,11 @@ def worker(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve this worker's Prometheus metrics on this port."
     ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1",
+        "--metrics-host",
+        help="With --metrics-port: the address to serve on (0.0.0.0 in a container).",
+    ),
     liveness_file: Path | None = typer.Option(
         None,
         "--liveness-file",
@@ -67,7 +72,7 @@ def worker(
     with user_errors():
         use_config(config)
     if metrics_port is not None:
-        _serve_worker_metrics(metrics_port)
+        _serve_worker_metrics(metrics_host, metrics_port)
     from workers.app import app as celery_app
 
     if liveness_file is not None:
@@ -93,19 +98,32 @@ def worker(
     celery_app.worker_main(argv)
 
 
-def _serve_worker_metrics(port: int) -> None:
+def _serve_worker_metrics(host: str, port: int) -> None:
     """Every pool process counts into files of one directory (prometheus_client's
     multiprocess mode, chosen before it is imported); this main process serves their sum."""
+    import atexit
+    import shutil
     import tempfile
 
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ocop-metrics-"))
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # A directory of this worker's own, removed when it exits: a second worker on the
+        # machine serves only its own figures, and a restart starts from zero (counters).
+        own = tempfile.mkdtemp(prefix="ocop-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own
+        main = os.getpid()
+
+        def remove() -> None:
+            if os.getpid() == main:  # a forked pool process may run atexit handlers too
+                shutil.rmtree(own, ignore_errors=True)
+
+        atexit.register(remove)
     from prometheus_client import start_http_server
 
     from sync.observe.metrics import install, process_registry
 
     install()  # the pool processes forked from here inherit the hooks
-    start_http_server(port, addr="127.0.0.1", registry=process_registry())
-    err_console.print(f"worker metrics on http://127.0.0.1:{port}/metrics")
+    start_http_server(port, addr=host, registry=process_registry())
+    err_console.print(f"worker metrics on http://{host}:{port}/metrics")
 
 
 @app.command()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -94,6 +96,17 @@ def test_a_workers_metrics_port_counts_the_pushes_of_a_celery_sync(
     assert by(samples(last, "ocop_sync_pushes_total"), "account", "kind", "outcome") == by(
         samples(after, "ocop_sync_pushes_total"), "account", "kind", "outcome"
     )
+
+    # The pool processes' counter files live in a directory of the worker's own, removed
+    # when it stops (a restarted worker starts from zero, and no /tmp litter is left).
+    (files,) = [
+        folder
+        for folder in Path(tempfile.gettempdir()).glob("ocop-metrics-*")
+        if any(account.name.encode() in f.read_bytes() for f in folder.glob("*.db"))
+    ]
+    worker.stop()
+    assert worker.popen.returncode == 0, worker.text()[-3000:]
+    assert not files.exists()
 
 
 def _try_scrape(port: int) -> str | None:
