@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import MarketplaceClient
+from connectors.errors import MarketplaceError
 from sync.engine.review import review_outcome
 from sync.state.models import BindingStatus
 from sync.state.store import StateStore
@@ -28,6 +29,7 @@ class ReconcileReport:
     # SKUs the marketplace has on sale more than once: their remote ids (`ocop-sync dedupe`)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
     busy: str | None = None  # not scanned: another run holds the account
+    error: str | None = None  # not scanned: the marketplace refused or did not answer
 
     def as_dict(self) -> dict[str, object]:
         """JSON view."""
@@ -43,6 +45,7 @@ class ReconcileReport:
                 for sku, ids in sorted(self.duplicates.items())
             ],
             "busy": self.busy,
+            "error": self.error,
         }
 
     @classmethod
@@ -57,7 +60,13 @@ class ReconcileReport:
             unknown=list(data.get("unknown") or []),
             duplicates={d["sku"]: list(d["remote_ids"]) for d in data.get("duplicates") or []},
             busy=data.get("busy"),
+            error=data.get("error"),
         )
+
+    @classmethod
+    def failed(cls, account: str, error: MarketplaceError) -> ReconcileReport:
+        """An account whose scan the marketplace stopped (the same words on every path)."""
+        return cls(account, error=f"{type(error).__name__}: {str(error).strip()}")
 
 
 async def reconcile_account(client: MarketplaceClient, store: StateStore) -> ReconcileReport:

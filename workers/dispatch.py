@@ -198,7 +198,6 @@ class Reconciled:
 
     observed: list[dict[str, Any]] = field(default_factory=list)
     dispatched: Dispatched = field(default_factory=Dispatched)
-    errors: dict[str, str] = field(default_factory=dict)  # account: why its scan failed
 
 
 WaitingFn = Callable[[str], None]  # told the account a scan waits for (another run holds it)
@@ -255,8 +254,6 @@ def reconcile_on_workers(
     for name in accounts:
         answer = scans[name]
         out.observed.append(answer["observed"])
-        if answer.get("error"):
-            out.errors[name] = answer["error"]
         if answer.get("plan_task"):
             planned = AsyncResult(answer["plan_task"], app=plan_task.app)
             try:
@@ -272,8 +269,8 @@ def reconcile_on_workers(
 
 
 def _scan_answer(account: str, result: Any) -> dict[str, Any]:
-    """The reconcile task's answer; a scan that failed (gave up waiting for the account,
-    or the marketplace refused) becomes a report that says so."""
+    """The reconcile task's answer; a task that failed (gave up waiting for the account, or
+    crashed: the state database away, say) becomes a report that says so."""
     if result.successful():
         return dict(result.result)
     error = result.result
@@ -281,4 +278,4 @@ def _scan_answer(account: str, result: Any) -> dict[str, Any]:
         why = "another run held the account for as long as the workers wait"
         return {"observed": {"account": account, "busy": why}, "plan_task": None}
     why = f"{type(error).__name__}: {error}" if error is not None else "the scan failed"
-    return {"observed": {"account": account}, "plan_task": None, "error": why}
+    return {"observed": {"account": account, "error": why}, "plan_task": None}

@@ -30,7 +30,7 @@ from sync.engine.review import follow_reviews
 from sync.engine.runs import run_outcome, run_status
 from sync.observe.context import bind_run
 from sync.plan import AccountPlan, Operation, OpKind, PlanFilter
-from sync.reconcile import reconcile_account
+from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError
 from sync.state.leases import Leases, who_am_i
 from sync.state.store import PushResult
@@ -463,6 +463,9 @@ def reconcile_task(
         report = ctx.run(_reconcile(ctx, acc, self.request.id or uuid.uuid4().hex))
     except LeaseBusy:
         raise self.retry(countdown=countdown, max_retries=patience) from None
+    except MarketplaceError as error:  # reported like an inline reconcile reports it
+        log.warning("reconcile of %s: %s", account, error)
+        return {"observed": ReconcileReport.failed(account, error).as_dict(), "plan_task": None}
     plan = plan_task.apply_async(
         kwargs={"account": account, "kind": "reconcile", "trigger": trigger, "catalog": catalog}
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sync.cli.app import Exit, console, err_console
@@ -37,6 +38,9 @@ def print_observed(observed: Sequence[ReconcileReport]) -> None:
     for r in observed:
         if r.busy:
             err_console.print(f"[yellow]{r.account}: not reconciled[/yellow] — {r.busy}")
+        if r.error:
+            # escape: the marketplace's message starts with "[account]", not rich markup
+            err_console.print(f"[red]{r.account}: not reconciled[/red] — {escape(r.error)}")
         for sku in r.unknown[:20]:
             console.print(
                 f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)"
@@ -55,7 +59,8 @@ def finish_reconcile(
     failed: bool = False,
 ) -> None:
     """Print the repair runs (the scans are printed already, except in JSON); exit 3 when
-    a listing failed, an account stopped or a scan `failed`, 4 when an account was busy."""
+    a listing failed, an account stopped, a scan met a marketplace error or `failed`, 4
+    when an account was busy."""
     if as_json:
         print_json(
             {"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]}
@@ -63,7 +68,7 @@ def finish_reconcile(
     elif reports:
         console.print(reports_table(list(reports), title="Reconcile"))
         print_failures(list(reports))
-    if failed or any(r.failed or r.stopped for r in reports):
+    if failed or any(r.error for r in observed) or any(r.failed or r.stopped for r in reports):
         raise typer.Exit(Exit.FAILED)
     if any(r.busy for r in observed) or any(r.busy for r in reports):
         raise typer.Exit(Exit.BUSY)
@@ -89,12 +94,11 @@ def reconcile_via_celery(
         use_config(config)
     from workers.dispatch import NoWorker, reconcile_on_workers, run_reports, wait_for_runs
 
-    def waiting(account: str) -> None:
-        if not as_json:
-            err_console.print(
-                f"[yellow]{account}: waiting[/yellow] — another run holds the account; "
-                "the workers reconcile it when that run is over"
-            )
+    def waiting(account: str) -> None:  # on stderr, also with --json
+        err_console.print(
+            f"[yellow]{account}: waiting[/yellow] — another run holds the account; "
+            "the workers reconcile it when that run is over"
+        )
 
     try:
         done = reconcile_on_workers(
@@ -106,8 +110,6 @@ def reconcile_via_celery(
     observed = [ReconcileReport.from_dict(o) for o in done.observed]
     if not as_json:
         print_observed(observed)
-        for account, why in done.errors.items():
-            err_console.print(f"[red]{account}: not reconciled[/red] — {why}")
     dispatched = done.dispatched
     if not wait:
         if as_json:
@@ -115,14 +117,15 @@ def reconcile_via_celery(
                 {
                     "observed": [r.as_dict() for r in observed],
                     "queued": dispatched.answers,
-                    "errors": done.errors,
                 }
             )
         else:
             for answer in dispatched.answers:
                 print_answer(answer, as_json)
-        if done.errors:
+        if any(r.error for r in observed):
             raise typer.Exit(Exit.FAILED)
+        if any(r.busy for r in observed):
+            raise typer.Exit(Exit.BUSY)
         return
     total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
     with progress_bar(max(total, 1), enabled=not as_json) as bar:
@@ -138,4 +141,4 @@ def reconcile_via_celery(
             "the next sync re-plans whatever it did not finish"
         )
     reports = run_reports(settings, dispatched)
-    finish_reconcile(observed, reports, as_json, failed=bool(lost or done.errors))
+    finish_reconcile(observed, reports, as_json, failed=bool(lost))

@@ -277,7 +277,8 @@ def reconcile(
     if not as_json:
         print_observed(observed)
     # The repairs go through the same streamed run as `sync`, each account under its lease.
-    scanned = [a for a in job.accounts if not any(r.account == a.name and r.busy for r in observed)]
+    unscanned = {r.account for r in observed if r.busy or r.error}
+    scanned = [a for a in job.accounts if a.name not in unscanned]
     job.accounts = scanned
     reports: list[RunReport] = []
     if scanned:

@@ -157,6 +157,7 @@ def test_reconcile_via_celery_during_an_inline_sync_waits_and_pushes_nothing_twi
     assert asked.returncode == 0, asked.stdout + asked.stderr + worker.text()[-3000:]
     # The scan waited for the inline run (the account's lease) and then saw all of it…
     assert "retry: Retry in" in worker.text()
+    assert f"{account.name}: waiting" in asked.stderr
     shown = json.loads(asked.stdout)
     (observed,) = shown["observed"]
     assert observed["remote_total"] == expected and not observed["busy"]
@@ -166,3 +167,31 @@ def test_reconcile_via_celery_during_an_inline_sync_waits_and_pushes_nothing_twi
     assert run["run_id"] > pushed["run_id"]
     assert run["done"] == {} and run["failed"] == 0 and not run["busy"]
     assert listed_exactly_once(slow_voso, account, pg_url) == expected
+
+
+def test_an_unreachable_marketplace_is_reported_the_same_inline_and_via_celery(
+    deploy: Callable[..., Deployment],
+) -> None:
+    gone = start_sandbox("voso")
+    account = sandbox_account("voso", gone.base_url, rate_limit=200.0)
+    gone.stop()  # nothing listens there any more
+    d = deploy([account], sample_catalog(5))
+    worker = d.worker("w", concurrency=1)
+    by_celery = d.cli("reconcile", "--via", "celery", "--wait", "--json", timeout=180)
+    by_inline = d.cli("reconcile", "--json", timeout=180)
+    for result in (by_celery, by_inline):  # exit 3, the error in the report, no traceback
+        assert result.returncode == 3, result.stdout + result.stderr + worker.text()[-3000:]
+        assert "Traceback" not in result.stdout + result.stderr
+    shown = json.loads(by_celery.stdout)
+    assert shown == json.loads(by_inline.stdout)
+    (observed,) = shown["observed"]
+    assert (
+        observed["error"].startswith("RetriableError: ")
+        and "connection failed" in observed["error"]
+    )
+    assert shown["runs"] == []
+    text = d.cli("reconcile", "--via", "celery", "--wait", timeout=180)
+    assert text.returncode == 3
+    # The worker's client remembers the failures: its circuit breaker is open by now.
+    why = f"{account.name}: not reconciled — Unreachable: [{account.name}] marketplace unreachable"
+    assert why in text.stderr
