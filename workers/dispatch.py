@@ -203,18 +203,26 @@ class Reconciled:
 WaitingFn = Callable[[str], None]  # told the account a scan waits for (another run holds it)
 
 
+LOST_SCAN = "the worker scanning the account was lost (its lease expired); not reconciled"
+
+
 def reconcile_on_workers(
+    settings: Settings,
     accounts: Sequence[str],
     *,
     catalog: str | None = None,
     start_timeout: float = 60.0,
     plan_timeout: float = 60.0,
+    lost_after: float = 20.0,
     poll: float = 0.3,
     waiting: WaitingFn | None = None,
 ) -> Reconciled:
     """Send one reconcile task per account; wait for each scan (a scan waits, retrying,
     while another run holds its account), then for the answer of the planning task it
-    sent. NoWorker when no task is taken up within `start_timeout` seconds."""
+    sent. NoWorker when no task at all is taken up within `start_timeout` seconds (the
+    later ones may wait behind the first scans). A scan is acknowledged on receipt, so a
+    worker killed mid-scan loses it: one started whose account's lease stays free for
+    `lost_after` seconds is reported lost instead of waited for forever."""
     from celery.result import AsyncResult
 
     from workers.tasks import plan_task, reconcile_task
@@ -228,26 +236,41 @@ def reconcile_on_workers(
     out = Reconciled()
     scans: dict[str, dict[str, Any]] = {}
     told: set[str] = set()
+    free_since: dict[str, float] = {}
+    taken = False
     deadline = time.monotonic() + start_timeout
+    store = StateStore(settings.state_url, migrate=False)
+    leases = Leases(store)
     try:
         while len(scans) < len(pending):
             for name, result in pending.items():
                 if name in scans:
                     continue
                 state = result.state
+                taken = taken or state != "PENDING"
                 if state == "RETRY" and name not in told and waiting is not None:
                     told.add(name)
                     waiting(name)
-                if state == "PENDING" and time.monotonic() > deadline:
+                if not taken and time.monotonic() > deadline:
                     raise NoWorker(
                         f"no worker took the reconcile of {name} within {start_timeout:g}s; "
                         "it stays queued (start one with `ocop-sync worker`)"
                     )
                 if result.ready():
                     scans[name] = _scan_answer(name, result)
+                elif state == "STARTED" and leases.holder(name) is None:
+                    since = free_since.setdefault(name, time.monotonic())
+                    if time.monotonic() - since > lost_after:
+                        scans[name] = {
+                            "observed": {"account": name, "error": LOST_SCAN},
+                            "plan_task": None,
+                        }
+                else:
+                    free_since.pop(name, None)
             if len(scans) < len(pending):
                 time.sleep(poll)
     finally:
+        store.close()
         for result in pending.values():
             if result.ready():
                 result.forget()

@@ -102,7 +102,7 @@ def reconcile_via_celery(
 
     try:
         done = reconcile_on_workers(
-            names, catalog=str(catalog.resolve()) if catalog else None, waiting=waiting
+            settings, names, catalog=str(catalog.resolve()) if catalog else None, waiting=waiting
         )
     except NoWorker as exc:
         err_console.print(f"[yellow]queued[/yellow] {exc}")

@@ -195,3 +195,36 @@ def test_an_unreachable_marketplace_is_reported_the_same_inline_and_via_celery(
     # The worker's client remembers the failures: its circuit breaker is open by now.
     why = f"{account.name}: not reconciled — Unreachable: [{account.name}] marketplace unreachable"
     assert why in text.stderr
+
+
+def test_a_worker_killed_mid_scan_is_reported_not_waited_for_forever(
+    deploy: Callable[..., Deployment], pg_url: str
+) -> None:
+    from sync.state.leases import Leases
+    from sync.state.store import StateStore
+
+    slow = start_sandbox("voso", latency_ms=3000)  # every answer takes 3 s: a long scan
+    try:
+        account = sandbox_account("voso", slow.base_url, rate_limit=200.0)
+        d = deploy([account], sample_catalog(5))
+        worker = d.worker("w", concurrency=1)
+        asked = d.popen("reconcile", "--via", "celery", "--wait", "--json", log="asked.log")
+        store = StateStore(pg_url, migrate=False)
+        try:
+
+            def scanning() -> bool:
+                lease = Leases(store).holder(account.name)
+                return lease is not None and lease.holder.startswith("celery reconcile")
+
+            wait_until(scanning, 60, "the workers' scan")
+        finally:
+            store.close()
+        worker.kill()  # the scan was acknowledged on receipt: nobody will finish it
+        assert asked.wait(120) == 3, (d.root / "asked.log").read_text()
+        out = (d.root / "asked.log").read_text()
+        shown = json.loads(out[out.index("{") :])
+        (observed,) = shown["observed"]
+        assert "the worker scanning the account was lost" in observed["error"]
+        assert shown["runs"] == []
+    finally:
+        slow.stop()
