@@ -219,12 +219,11 @@ def reconcile_on_workers(
 ) -> Reconciled:
     """Send one reconcile task per account; wait for each scan (a scan waits, retrying,
     while another run holds its account), then for the answer of the planning task it
-    sent. NoWorker when no task at all is taken up within `start_timeout` seconds (the
+    sent (like `enqueue_runs`'s). NoWorker when no task at all is taken up within
+    `start_timeout` seconds (the
     later ones may wait behind the first scans). A scan is acknowledged on receipt, so a
     worker killed mid-scan loses it: one started whose account's lease stays free for
     `lost_after` seconds is reported lost instead of waited for forever."""
-    from celery.result import AsyncResult
-
     from workers.tasks import plan_task, reconcile_task
 
     pending = {
@@ -278,14 +277,12 @@ def reconcile_on_workers(
         answer = scans[name]
         out.observed.append(answer["observed"])
         if answer.get("plan_task"):
+            # The planning task may wait for the catalog's snapshot, as a sync's does.
             planned = AsyncResult(answer["plan_task"], app=plan_task.app)
             try:
-                out.dispatched.answers.append(planned.get(timeout=plan_timeout))
-            except CeleryTimeout:
-                raise NoWorker(
-                    f"no worker planned the repairs of {name} within {plan_timeout:g}s; "
-                    "they stay queued"
-                ) from None
+                out.dispatched.answers.append(
+                    _answer(planned, time.monotonic() + plan_timeout, plan_timeout)
+                )
             finally:
                 planned.forget()
     return out

@@ -4,6 +4,7 @@ JSON, the same exit codes)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -111,6 +112,11 @@ def reconcile_via_celery(
     if not as_json:
         print_observed(observed)
     dispatched = done.dispatched
+    # The worker could not read the catalog file: no repair was planned (exit 2, as inline).
+    unreadable = [a for a in dispatched.answers if a.get("status") == "catalog unreadable"]
+    if as_json:
+        for answer in unreadable:
+            err_console.print(f"{answer.get('account')}: not planned — {answer.get('error')}")
     if not wait:
         if as_json:
             print_json(
@@ -122,11 +128,16 @@ def reconcile_via_celery(
         else:
             for answer in dispatched.answers:
                 print_answer(answer, as_json)
+        if unreadable:
+            raise typer.Exit(Exit.USAGE)
         if any(r.error for r in observed):
             raise typer.Exit(Exit.FAILED)
         if any(r.busy for r in observed):
             raise typer.Exit(Exit.BUSY)
         return
+    if not as_json:
+        for answer in unreadable:
+            print_answer(answer, as_json)
     total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
     with progress_bar(max(total, 1), enabled=not as_json) as bar:
         task = bar.add_task("reconcile via celery", total=total or None)
@@ -141,4 +152,8 @@ def reconcile_via_celery(
             "the next sync re-plans whatever it did not finish"
         )
     reports = run_reports(settings, dispatched)
+    if unreadable:
+        with contextlib.suppress(typer.Exit):  # the runs that did go are still reported
+            finish_reconcile(observed, reports, as_json, failed=bool(lost))
+        raise typer.Exit(Exit.USAGE)
     finish_reconcile(observed, reports, as_json, failed=bool(lost))

@@ -228,3 +228,21 @@ def test_a_worker_killed_mid_scan_is_reported_not_waited_for_forever(
         assert shown["runs"] == []
     finally:
         slow.stop()
+
+
+def test_a_catalog_the_workers_cannot_read_stops_the_repairs_and_exits_2_like_inline(
+    deploy: Callable[..., Deployment], two_voso: tuple[SandboxServer, SandboxServer]
+) -> None:
+    box, _ = two_voso
+    account = sandbox_account("voso", box.base_url, rate_limit=200.0)
+    d = deploy([account], sample_catalog(5))
+    d.worker("w", concurrency=1)
+    catalog = d.root / "catalog.json"
+    catalog.write_text("{ this is not the catalog", encoding="utf-8")  # a save gone wrong
+    inline = d.cli("reconcile")
+    assert inline.returncode == 2, inline.stdout + inline.stderr
+    for args in (("--wait",), ("--wait", "--json"), ()):
+        cli = d.cli("reconcile", "--via", "celery", *args)
+        assert cli.returncode == 2, cli.stdout + cli.stderr
+        assert "not planned" in cli.stderr and str(catalog) in cli.stderr, cli.stderr
+        assert "Traceback" not in cli.stdout + cli.stderr
