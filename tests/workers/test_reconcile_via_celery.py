@@ -131,7 +131,8 @@ def _without_seconds(table: str) -> list[str]:
 
 @pytest.fixture
 def slow_voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso", latency_ms=100)
+    # ~10 s for the inline sync below: the reconcile is surely asked while it runs.
+    server = start_sandbox("voso", latency_ms=300)
     yield server
     server.stop()
 
