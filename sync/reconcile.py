@@ -7,8 +7,10 @@ re-pushes them; remote listings we do not know are reported, never deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from connectors.base import MarketplaceClient
+from connectors.errors import MarketplaceError
 from sync.engine.review import review_outcome
 from sync.state.models import BindingStatus
 from sync.state.store import StateStore
@@ -27,6 +29,7 @@ class ReconcileReport:
     # SKUs the marketplace has on sale more than once: their remote ids (`ocop-sync dedupe`)
     duplicates: dict[str, list[str]] = field(default_factory=dict)
     busy: str | None = None  # not scanned: another run holds the account
+    error: str | None = None  # not scanned: the marketplace refused or did not answer
 
     def as_dict(self) -> dict[str, object]:
         """JSON view."""
@@ -42,7 +45,28 @@ class ReconcileReport:
                 for sku, ids in sorted(self.duplicates.items())
             ],
             "busy": self.busy,
+            "error": self.error,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReconcileReport:
+        """Back from `as_dict` (a Celery worker's answer); missing lists are empty."""
+        return cls(
+            account=str(data["account"]),
+            remote_total=int(data.get("remote_total") or 0),
+            missing=list(data.get("missing") or []),
+            edited=list(data.get("edited") or []),
+            inactive=list(data.get("inactive") or []),
+            unknown=list(data.get("unknown") or []),
+            duplicates={d["sku"]: list(d["remote_ids"]) for d in data.get("duplicates") or []},
+            busy=data.get("busy"),
+            error=data.get("error"),
+        )
+
+    @classmethod
+    def failed(cls, account: str, error: MarketplaceError) -> ReconcileReport:
+        """An account whose scan the marketplace stopped (the same words on every path)."""
+        return cls(account, error=f"{type(error).__name__}: {str(error).strip()}")
 
 
 async def reconcile_account(client: MarketplaceClient, store: StateStore) -> ReconcileReport:

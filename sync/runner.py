@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from connectors.base import Connector
+from connectors.errors import MarketplaceError
 from connectors.ratelimit import RateLimiter
 from connectors.registry import get_connector
 from sync.catalog_io import CatalogStream, LoadResult, load_catalog, open_catalog
@@ -170,7 +171,8 @@ async def reconcile_accounts(
     job: Job, *, trigger: str = "cli", lease_wait: float = 0.0
 ) -> list[ReconcileReport]:
     """Scan every account's remote listings (holding its lease, so no push runs meanwhile)
-    and mark drift for the next sync. A busy account is reported as such, not scanned."""
+    and mark drift for the next sync. A busy account is reported as such, not scanned; one
+    whose marketplace refuses or does not answer is reported with the marketplace's error."""
     reports = []
     for account in job.accounts:
         try:
@@ -184,6 +186,8 @@ async def reconcile_accounts(
                     await client.aclose()
         except LeaseBusy as error:
             reports.append(ReconcileReport(account.name, busy=str(error)))
+        except MarketplaceError as error:  # refused, unreachable: the other accounts go on
+            reports.append(ReconcileReport.failed(account.name, error))
     return reports
 
 

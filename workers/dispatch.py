@@ -189,3 +189,113 @@ def run_reports(
         if own:
             store.close()
     return reports
+
+
+@dataclass
+class Reconciled:
+    """`reconcile --via celery`: per account the scan's report (or why there is none), and
+    the answers of the planning tasks that repair the drift (runs to follow)."""
+
+    observed: list[dict[str, Any]] = field(default_factory=list)
+    dispatched: Dispatched = field(default_factory=Dispatched)
+
+
+WaitingFn = Callable[[str], None]  # told the account a scan waits for (another run holds it)
+
+
+LOST_SCAN = "the worker scanning the account was lost (its lease expired); not reconciled"
+
+
+def reconcile_on_workers(
+    settings: Settings,
+    accounts: Sequence[str],
+    *,
+    catalog: str | None = None,
+    start_timeout: float = 60.0,
+    plan_timeout: float = 60.0,
+    lost_after: float = 20.0,
+    poll: float = 0.3,
+    waiting: WaitingFn | None = None,
+) -> Reconciled:
+    """Send one reconcile task per account; wait for each scan (a scan waits, retrying,
+    while another run holds its account), then for the answer of the planning task it
+    sent (like `enqueue_runs`'s). NoWorker when no task at all is taken up within
+    `start_timeout` seconds (the
+    later ones may wait behind the first scans). A scan is acknowledged on receipt, so a
+    worker killed mid-scan loses it: one started whose account's lease stays free for
+    `lost_after` seconds is reported lost instead of waited for forever."""
+    from workers.tasks import plan_task, reconcile_task
+
+    pending = {
+        name: reconcile_task.apply_async(
+            kwargs={"account": name, "trigger": "cli", "catalog": catalog}
+        )
+        for name in accounts
+    }
+    out = Reconciled()
+    scans: dict[str, dict[str, Any]] = {}
+    told: set[str] = set()
+    free_since: dict[str, float] = {}
+    taken = False
+    deadline = time.monotonic() + start_timeout
+    store = StateStore(settings.state_url, migrate=False)
+    leases = Leases(store)
+    try:
+        while len(scans) < len(pending):
+            for name, result in pending.items():
+                if name in scans:
+                    continue
+                state = result.state
+                taken = taken or state != "PENDING"
+                if state == "RETRY" and name not in told and waiting is not None:
+                    told.add(name)
+                    waiting(name)
+                if not taken and time.monotonic() > deadline:
+                    raise NoWorker(
+                        f"no worker took the reconcile of {name} within {start_timeout:g}s; "
+                        "it stays queued (start one with `ocop-sync worker`)"
+                    )
+                if result.ready():
+                    scans[name] = _scan_answer(name, result)
+                elif state == "STARTED" and leases.holder(name) is None:
+                    since = free_since.setdefault(name, time.monotonic())
+                    if time.monotonic() - since > lost_after:
+                        scans[name] = {
+                            "observed": {"account": name, "error": LOST_SCAN},
+                            "plan_task": None,
+                        }
+                else:
+                    free_since.pop(name, None)
+            if len(scans) < len(pending):
+                time.sleep(poll)
+    finally:
+        store.close()
+        for result in pending.values():
+            if result.ready():
+                result.forget()
+    for name in accounts:
+        answer = scans[name]
+        out.observed.append(answer["observed"])
+        if answer.get("plan_task"):
+            # The planning task may wait for the catalog's snapshot, as a sync's does.
+            planned = AsyncResult(answer["plan_task"], app=plan_task.app)
+            try:
+                out.dispatched.answers.append(
+                    _answer(planned, time.monotonic() + plan_timeout, plan_timeout)
+                )
+            finally:
+                planned.forget()
+    return out
+
+
+def _scan_answer(account: str, result: Any) -> dict[str, Any]:
+    """The reconcile task's answer; a task that failed (gave up waiting for the account, or
+    crashed: the state database away, say) becomes a report that says so."""
+    if result.successful():
+        return dict(result.result)
+    error = result.result
+    if type(error).__name__ == "MaxRetriesExceededError":
+        why = "another run held the account for as long as the workers wait"
+        return {"observed": {"account": account, "busy": why}, "plan_task": None}
+    why = f"{type(error).__name__}: {error}" if error is not None else "the scan failed"
+    return {"observed": {"account": account, "error": why}, "plan_task": None}

@@ -30,7 +30,7 @@ from sync.engine.review import follow_reviews
 from sync.engine.runs import run_outcome, run_status
 from sync.observe.context import bind_run
 from sync.plan import AccountPlan, Operation, OpKind, PlanFilter
-from sync.reconcile import reconcile_account
+from sync.reconcile import ReconcileReport, reconcile_account
 from sync.settings import Account, ConfigError
 from sync.state.leases import Leases, who_am_i
 from sync.state.store import PushResult
@@ -433,6 +433,7 @@ def reconcile_all() -> None:
 
 # Acknowledged on receipt: a scan of a large account may outlast the visibility timeout,
 # and losing one to a crash only delays it to the next night (it writes no listings).
+# Started is recorded so that `reconcile --via celery` can tell a busy worker from none.
 @app.task(
     bind=True,
     name="ocop_sync.reconcile_account",
@@ -440,19 +441,35 @@ def reconcile_all() -> None:
     soft_time_limit=3600,
     time_limit=3660,
     ignore_result=False,
+    track_started=True,
 )
-def reconcile_task(self: Task, account: str, trigger: str = "beat") -> dict[str, Any]:
-    """Compare the account's remote listings with the state, then sync to repair drift."""
+def reconcile_task(
+    self: Task, account: str, trigger: str = "beat", catalog: str | None = None
+) -> dict[str, Any]:
+    """Compare the account's remote listings with the state, then plan a sync to repair
+    drift. Answers the scan's report and the id of that planning task (whose answer names
+    the run: `reconcile --via celery --wait` follows it). While another run holds the
+    account it tries again later, so it never pushes alongside that run."""
     ctx = get_context()
     acc = ctx.account(account)
+    # An operator waiting on the CLI is told sooner; the patience overall is the same.
+    countdown = (
+        ctx.tuning.max_countdown if trigger == "beat" else min(5.0, ctx.tuning.max_countdown)
+    )
+    patience = int(120 * ctx.tuning.max_countdown / countdown)
     if _leases(ctx).holder(account) is not None:
-        raise self.retry(countdown=ctx.tuning.max_countdown, max_retries=120)
+        raise self.retry(countdown=countdown, max_retries=patience)
     try:
         report = ctx.run(_reconcile(ctx, acc, self.request.id or uuid.uuid4().hex))
     except LeaseBusy:
-        raise self.retry(countdown=ctx.tuning.max_countdown, max_retries=120) from None
-    plan_task.apply_async(kwargs={"account": account, "kind": "reconcile", "trigger": trigger})
-    return report
+        raise self.retry(countdown=countdown, max_retries=patience) from None
+    except MarketplaceError as error:  # reported like an inline reconcile reports it
+        log.warning("reconcile of %s: %s", account, error)
+        return {"observed": ReconcileReport.failed(account, error).as_dict(), "plan_task": None}
+    plan = plan_task.apply_async(
+        kwargs={"account": account, "kind": "reconcile", "trigger": trigger, "catalog": catalog}
+    )
+    return {"observed": report, "plan_task": plan.id}
 
 
 async def _reconcile(ctx: WorkerContext, account: Account, token: str) -> dict[str, Any]:

@@ -19,14 +19,13 @@ from sync.cli.common import (
     StateOpt,
     WaitLockOpt,
     finish,
-    print_failures,
     print_json,
     progress_bar,
-    reports_table,
     settings_from,
     user_errors,
     warn_row_errors,
 )
+from sync.cli.reconcile import finish_reconcile, print_observed, reconcile_via_celery
 from sync.cli.watch import watch_and_sync
 from sync.cli.workers import Via, ViaOpt, WaitOpt, run_via_celery
 from sync.executor import RunReport
@@ -254,43 +253,32 @@ def reconcile(
     config: Path | None = ConfigOpt,
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
+    via: Via = ViaOpt,
+    wait: bool = WaitOpt,
     wait_lock: float = WaitLockOpt,
 ) -> None:
     """Compare remote listings with the state; re-push hand edits; report unknown listings
     and SKUs listed more than once (`ocop-sync dedupe` removes the extra copies)."""
+    if via is Via.celery:
+        if state_url:
+            raise typer.BadParameter(
+                "--state-url cannot be combined with --via celery "
+                "(workers use the state URL of their configuration)"
+            )
+        with user_errors():
+            settings = settings_from(config)
+        reconcile_via_celery(
+            settings, account, config=config, catalog=catalog, wait=wait, as_json=as_json
+        )
+        return
     with user_errors():
         job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
         observed = asyncio.run(reconcile_accounts(job, lease_wait=wait_lock))
     if not as_json:
-        table = Table(title="Reconcile")
-        columns = ("account", "remote", "missing", "edited", "inactive", "unknown", "duplicated")
-        for column in columns:
-            table.add_column(column, justify="left" if column == "account" else "right")
-        for r in observed:
-            table.add_row(
-                r.account,
-                str(r.remote_total),
-                str(len(r.missing)),
-                str(len(r.edited)),
-                str(len(r.inactive)),
-                str(len(r.unknown)),
-                str(len(r.duplicates)),
-            )
-        console.print(table)
-        for r in observed:
-            if r.busy:
-                err_console.print(f"[yellow]{r.account}: not reconciled[/yellow] — {r.busy}")
-            for sku in r.unknown[:20]:
-                console.print(
-                    f"[yellow]unknown[/yellow] {r.account} {sku}: not in our state (left alone)"
-                )
-            for sku, ids in sorted(r.duplicates.items())[:20]:
-                console.print(
-                    f"[red]duplicated[/red] {r.account} {sku}: {len(ids)} listings "
-                    f"({', '.join(ids)}); `ocop-sync dedupe --account {r.account}`"
-                )
+        print_observed(observed)
     # The repairs go through the same streamed run as `sync`, each account under its lease.
-    scanned = [a for a in job.accounts if not any(r.account == a.name and r.busy for r in observed)]
+    unscanned = {r.account for r in observed if r.busy or r.error}
+    scanned = [a for a in job.accounts if a.name not in unscanned]
     job.accounts = scanned
     reports: list[RunReport] = []
     if scanned:
@@ -302,17 +290,7 @@ def reconcile(
                 )
             finally:
                 warn_row_errors(job.stream.errors)
-    if as_json:
-        print_json(
-            {"observed": [r.as_dict() for r in observed], "runs": [r.as_dict() for r in reports]}
-        )
-    elif reports:
-        console.print(reports_table(reports, title="Reconcile"))
-        print_failures(reports)
-    if any(r.failed or r.stopped for r in reports):
-        raise typer.Exit(Exit.FAILED)
-    if any(r.busy for r in observed) or any(r.busy for r in reports):
-        raise typer.Exit(Exit.BUSY)
+    finish_reconcile(observed, reports, as_json)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""`ocop-sync worker`, `ocop-sync beat`, and `sync|resync --via celery [--wait]`.
+"""`ocop-sync worker`, `ocop-sync beat`, and `sync|resync --via celery [--wait]`
+(`reconcile --via celery` is in `sync.cli.reconcile`).
 
 Celery is imported only inside these commands: the other commands stay fast to start.
 """
@@ -37,7 +38,7 @@ WaitOpt = typer.Option(
 )
 
 
-def _use_config(config: Path | None) -> Settings:
+def use_config(config: Path | None) -> Settings:
     """Load settings and point the Celery app (imported next) at the same file."""
     settings = load_config(config)
     if config is not None:
@@ -55,6 +56,11 @@ def worker(
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve this worker's Prometheus metrics on this port."
     ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1",
+        "--metrics-host",
+        help="With --metrics-port: the address to serve on (0.0.0.0 in a container).",
+    ),
     liveness_file: Path | None = typer.Option(
         None,
         "--liveness-file",
@@ -64,9 +70,9 @@ def worker(
 ) -> None:
     """Start a Celery worker (prefork pool) with the project's app."""
     with user_errors():
-        _use_config(config)
+        use_config(config)
     if metrics_port is not None:
-        _serve_worker_metrics(metrics_port)
+        _serve_worker_metrics(metrics_host, metrics_port)
     from workers.app import app as celery_app
 
     if liveness_file is not None:
@@ -92,19 +98,32 @@ def worker(
     celery_app.worker_main(argv)
 
 
-def _serve_worker_metrics(port: int) -> None:
+def _serve_worker_metrics(host: str, port: int) -> None:
     """Every pool process counts into files of one directory (prometheus_client's
     multiprocess mode, chosen before it is imported); this main process serves their sum."""
+    import atexit
+    import shutil
     import tempfile
 
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ocop-metrics-"))
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # A directory of this worker's own, removed when it exits: a second worker on the
+        # machine serves only its own figures, and a restart starts from zero (counters).
+        own = tempfile.mkdtemp(prefix="ocop-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own
+        main = os.getpid()
+
+        def remove() -> None:
+            if os.getpid() == main:  # a forked pool process may run atexit handlers too
+                shutil.rmtree(own, ignore_errors=True)
+
+        atexit.register(remove)
     from prometheus_client import start_http_server
 
     from sync.observe.metrics import install, process_registry
 
     install()  # the pool processes forked from here inherit the hooks
-    start_http_server(port, addr="127.0.0.1", registry=process_registry())
-    err_console.print(f"worker metrics on http://127.0.0.1:{port}/metrics")
+    start_http_server(port, addr=host, registry=process_registry())
+    err_console.print(f"worker metrics on http://{host}:{port}/metrics")
 
 
 @app.command()
@@ -123,7 +142,7 @@ def beat(
     Run exactly one; a second one stands by (Redis lock) until the first stops.
     """
     with user_errors():
-        settings = _use_config(config)
+        settings = use_config(config)
     if check:
         from workers.beat import beat_alive
 
@@ -156,7 +175,7 @@ def run_via_celery(
 
     with user_errors():
         names = [a.name for a in select_accounts(settings, accounts)]
-        _use_config(config)
+        use_config(config)
     from workers.dispatch import NoWorker, enqueue_runs, run_reports, wait_for_runs
 
     try:
@@ -173,7 +192,7 @@ def run_via_celery(
         raise typer.Exit(Exit.FAILED) from None
     if not as_json or not wait:
         for answer in dispatched.answers:
-            _print_answer(answer, as_json)
+            print_answer(answer, as_json)
     # The worker could not read the catalog file: nothing was planned (exit 2, as inline).
     unreadable = [a for a in dispatched.answers if a.get("status") == "catalog unreadable"]
     if not wait:
@@ -207,7 +226,7 @@ def run_via_celery(
         raise typer.Exit(Exit.FAILED)
 
 
-def _print_answer(answer: dict[str, object], as_json: bool) -> None:
+def print_answer(answer: dict[str, object], as_json: bool) -> None:
     if as_json:
         return
     account, run_id, status = answer.get("account"), answer.get("run_id"), answer.get("status")

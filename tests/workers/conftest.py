@@ -130,12 +130,14 @@ class Deployment:
                 start_new_session=True,
             )
 
-    def worker(self, name: str, concurrency: int = 2, queues: str | None = None) -> WorkerProc:
-        """Start `ocop-sync worker` and wait until it consumes."""
-        return self.workers([name], concurrency, queues)[0]
+    def worker(
+        self, name: str, concurrency: int = 2, queues: str | None = None, *extra: str
+    ) -> WorkerProc:
+        """Start `ocop-sync worker [EXTRA…]` and wait until it consumes."""
+        return self.workers([name], concurrency, queues, *extra)[0]
 
     def workers(
-        self, names: list[str], concurrency: int = 2, queues: str | None = None
+        self, names: list[str], concurrency: int = 2, queues: str | None = None, *extra: str
     ) -> list[WorkerProc]:
         """Start several `ocop-sync worker` processes at once; wait until all consume."""
         procs = []
@@ -143,6 +145,7 @@ class Deployment:
             args = ["worker", "--concurrency", str(concurrency), "--name", f"{name}@test"]
             if queues:
                 args += ["--queues", queues]
+            args += extra
             log = self.root / f"{name}.log"
             proc = WorkerProc(name, self._spawn(tuple(args), log.name), log)
             self.procs.append(proc)  # registered at once: stopped at the end whatever happens
