@@ -134,13 +134,17 @@ def reports_table(reports: list[RunReport], title: str) -> Table:
 
 def print_failures(reports: list[RunReport], limit: int = 20) -> None:
     """The first failures of each account, with the marketplace's message."""
+    # Messages are the marketplaces' and ours ("[account] …"): printed as text, not markup,
+    # or rich would swallow whatever stands in square brackets.
     for r in reports:
         if r.busy:
-            err_console.print(f"[yellow]{r.account}: not synced[/yellow] — {r.busy}")
+            err_console.print(
+                f"[yellow]{escape(r.account)}: not synced[/yellow] — {escape(r.busy)}"
+            )
         if r.stopped:
-            err_console.print(f"[red]{r.account}: stopped[/red] — {r.stopped}")
+            err_console.print(f"[red]{escape(r.account)}: stopped[/red] — {escape(r.stopped)}")
         for sku, message in r.errors[:limit]:
-            console.print(f"[red]failed[/red] {r.account} {sku}: {message}")
+            console.print(f"[red]failed[/red] {escape(f'{r.account} {sku}: {message}')}")
         if len(r.errors) > limit:
             console.print(f"… {len(r.errors) - limit} more failures: `ocop-sync failures`")
 
