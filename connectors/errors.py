@@ -66,3 +66,8 @@ class AuthError(AccountError):
 class Unreachable(AccountError):
     """The account's marketplace refused or dropped connections too often in a row (the
     circuit breaker is open): fail fast instead of retrying every listing on its own."""
+
+
+class ImagesUnreachable(AccountError):
+    """No source image could be downloaded for a marketplace that takes image bytes
+    (connectors/image_upload.py): every listing would fail on its own, so the account stops."""
