@@ -2,8 +2,9 @@
 
 - RetriableError: connect error, timeout, 5xx, 429, a marketplace's throttle answer.
 - ItemRejected: fatal for this listing (validation), recorded with the marketplace message.
-- AccountError: fatal for the whole account — AuthError (bad credentials or signature) or
-  Unreachable (the marketplace did not answer connections N times in a row).
+- AccountError: fatal for the whole account — AuthError (bad credentials or signature),
+  Unreachable (the marketplace did not answer connections N times in a row) or
+  ImagesUnreachable (no source image could be downloaded, connectors/image_upload.py).
 Messages never contain secrets: clients build them from the marketplace's answer only.
 """
 

@@ -91,6 +91,7 @@ class ImageFetcher:
         self.last_good = ""  # the last URL that downloaded, to tell "all" from "many"
         self._stopped_at: float | None = None
         self._probing = False
+        self._stop_message = ""  # one message per stop, whatever is in flight meanwhile
 
     @property
     def stopped(self) -> bool:
@@ -137,6 +138,8 @@ class ImageFetcher:
         self._probing = False
 
     async def _failed(self, source: str, reason: str) -> None:
+        if self._stopped_at is not None and not self._probing:
+            raise self._stop_error()  # a download that was in flight when the account stopped
         self.failed.add(source)
         self.last_failure = f"{source}: {reason}"
         if not self._probing and len(self.failed) < self.stop_after:
@@ -149,6 +152,13 @@ class ImageFetcher:
             return
         self._stopped_at = time.monotonic()
         self._probing = False
+        self._stop_message = (
+            f"images cannot be downloaded: {len(self.failed)} image URLs failed in a row and "
+            f"none answered (last {self.last_failure}). {self.title} takes each image's "
+            f"bytes ([accounts.options] {self.option} = true, the default): make the "
+            "catalog's image URLs answer from this machine; only against `ocop-sync "
+            f"sandbox`, which needs no image bytes, set {self.option} = false"
+        )
         raise self._stop_error()
 
     async def _answers(self, source: str) -> bool:
@@ -158,14 +168,7 @@ class ImageFetcher:
             return False
 
     def _stop_error(self) -> ImagesUnreachable:
-        return ImagesUnreachable(
-            f"images cannot be downloaded: {len(self.failed)} image URLs failed in a row and "
-            f"none answered (last {self.last_failure}). {self.title} takes each image's "
-            f"bytes ([accounts.options] {self.option} = true, the default): make the "
-            "catalog's image URLs answer from this machine; only against `ocop-sync "
-            f"sandbox`, which needs no image bytes, set {self.option} = false",
-            account=self.account,
-        )
+        return ImagesUnreachable(self._stop_message, account=self.account)
 
 
 @dataclass
