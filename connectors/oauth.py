@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import httpx
 
 from connectors.errors import AuthError, MarketplaceError
+from sync.settings import ConfigError
 
 if TYPE_CHECKING:
     from sync.settings import Account
@@ -114,7 +116,15 @@ def reauthorise(account: str, why: str) -> AuthError:
 
 
 class OAuthFlow(Protocol):
-    """A marketplace's OAuth calls. Each raises connectors.errors on failure."""
+    """A marketplace's OAuth calls. Each raises connectors.errors on failure.
+
+    `single_use_refresh` is the marketplace's documented rule: True where a refresh spends
+    the refresh token it was sent with (Shopee), False where that token stays valid until
+    its own expiry. The engine never relies on the second: it refreshes once across every
+    process and never sends again a refresh whose answer was lost.
+    """
+
+    single_use_refresh: bool
 
     def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
         """The link a shop owner opens to authorise this account."""
@@ -136,6 +146,54 @@ class OAuthFlow(Protocol):
         request went out and no answer came back.
         """
         ...
+
+
+@dataclass
+class _Attempt:
+    tokens: Tokens
+    refused: bool = False
+
+
+class RefusedTokens:
+    """Which pair each attempt of a client was signed with, and whether the marketplace
+    refused it as invalid or expired — so `refresh_auth` refreshes exactly that pair.
+
+    Kept per asyncio task: an HttpClient's `prepare`, `classify` and `refresh_auth` of one
+    attempt run in the task that sends it, so concurrent calls never see each other's.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._attempt: ContextVar[_Attempt | None] = ContextVar(name, default=None)
+
+    def signing_with(self, tokens: Tokens) -> None:
+        """`prepare`: this attempt is signed with `tokens`."""
+        self._attempt.set(_Attempt(tokens))
+
+    def refused(self) -> None:
+        """`classify`: the marketplace refused this attempt's access token."""
+        attempt = self._attempt.get()
+        if attempt is not None:
+            attempt.refused = True
+
+    async def refresh(self, provider: TokenProvider) -> bool:
+        """`refresh_auth`: the provider's pair after the refused one (shared by every caller
+        refused with it); False when the attempt's token was not what was refused (a
+        signature or app key refusal: no token fixes it)."""
+        attempt = self._attempt.get()
+        if attempt is None or not attempt.refused:
+            return False
+        await provider.refreshed(attempt.tokens)
+        return True
+
+
+def provider_or_fix(account: Account, tokens: TokenProvider | None, needs: str) -> TokenProvider:
+    """An OAuth client's `tokens=`, or the ConfigError naming the fix when it was built
+    without them (`needs`: what the marketplace needs, e.g. "the shop's authorisation").
+    Also keeps tokens out of httpx's log lines, which quote every URL."""
+    if tokens is None:
+        raise ConfigError(f"account {account.name}: {needs} (run ocop-sync auth {account.name})")
+    hide_tokens_in_http_logs()
+    return tokens
 
 
 class TokenProvider(Protocol):

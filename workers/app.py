@@ -89,6 +89,12 @@ def celery_config(settings: Settings, tuning: WorkerTuning) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": tuning.soft_time_limit,
         "task_time_limit": tuning.hard_time_limit,
+        "task_annotations": {
+            "ocop_sync.plan_account": {
+                "time_limit": tuning.plan_time_limit,
+                "soft_time_limit": tuning.plan_time_limit - 0.1 * v,
+            }
+        },
         "task_default_queue": PUSH_QUEUE,
         "task_routes": {
             "ocop_sync.plan_account": {"queue": PLAN_QUEUE},

@@ -125,11 +125,14 @@ class WorkerContext:
 
     def catalog(self, path: str | Path | None) -> CatalogSnapshot:
         """The snapshot of the catalog at `path` (the configured one by default) as the
-        file is now: products read by SKU, never the whole catalog in memory."""
+        file is now: products read by SKU, never the whole catalog in memory.
+
+        Raises `SnapshotPending` while a detached process builds it (a task never builds
+        one inside its time limit) and `SnapshotFailed` when that build failed."""
         path = path or self.settings.catalog
         if path is None:
             raise ConfigError("no catalog configured (`catalog` in the configuration file)")
-        file = snapshot_file(path)
+        file = snapshot_file(path, wait=False)
         known = self._catalogs.get(str(file))
         if known is None:
             for old in self._catalogs.values():

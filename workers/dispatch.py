@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import states
 from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.result import AsyncResult
 
 from sync.engine.runs import RunReport, report_from_state, run_row
 from sync.settings import Settings
@@ -71,15 +73,36 @@ def enqueue_runs(
     deadline = time.monotonic() + plan_timeout
     for result in pending:
         try:
-            out.answers.append(result.get(timeout=max(0.1, deadline - time.monotonic())))
-        except CeleryTimeout:
-            raise NoWorker(
-                f"no worker answered within {plan_timeout:g}s; the runs stay queued "
-                "(start one with `ocop-sync worker`)"
-            ) from None
+            out.answers.append(_answer(result, deadline, plan_timeout))
         finally:
             result.forget()
     return out
+
+
+def _answer(result: AsyncResult, deadline: float, plan_timeout: float) -> dict[str, Any]:
+    """A planning task's answer. Past the deadline only a task no worker has taken is given
+    up on: one that started (or waits for the catalog's snapshot to be built, a retry) is
+    waited for, up to the longest a worker waits for a snapshot."""
+    from workers.tasks import SNAPSHOT_WAIT
+
+    ceiling = deadline + SNAPSHOT_WAIT
+    while True:
+        try:
+            answer: dict[str, Any] = result.get(timeout=5.0)
+            return answer
+        except CeleryTimeout:
+            now = time.monotonic()
+            taken = result.state in (states.STARTED, states.RETRY)
+            if now > deadline and not taken:
+                raise NoWorker(
+                    f"no worker answered within {plan_timeout:g}s; the runs stay queued "
+                    "(start one with `ocop-sync worker`)"
+                ) from None
+            if now > ceiling:
+                raise NoWorker(
+                    f"a worker took the run but has not planned it in "
+                    f"{plan_timeout + SNAPSHOT_WAIT:g}s (see the worker's log)"
+                ) from None
 
 
 ProgressFn = Callable[[int, int], None]  # (operations finished, operations planned)

@@ -23,6 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from connectors.errors import MarketplaceError
 from connectors.registry import get_connector
 from sync.batching import chunks_by
+from sync.catalog_io.snapshot import SnapshotFailed, SnapshotPending
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
@@ -43,6 +44,10 @@ from workers.runs import RunInfo
 log = logging.getLogger("ocop_sync.tasks")
 
 LANES = ("create", "fast", "other")
+# A task that finds the catalog's snapshot being built comes back this often, for at most
+# SNAPSHOT_WAIT (a 100k-product file builds in about a minute on a small machine).
+SNAPSHOT_POLL = 2.0
+SNAPSHOT_WAIT = 1800.0
 
 
 def _lane(op_kind: OpKind) -> str:
@@ -79,7 +84,7 @@ def sync_all(kind: str = "sync", trigger: str = "beat") -> None:
         plan_task.apply_async(kwargs={"account": account.name, "kind": kind, "trigger": trigger})
 
 
-@app.task(bind=True, name="ocop_sync.plan_account", ignore_result=False)
+@app.task(bind=True, name="ocop_sync.plan_account", ignore_result=False, track_started=True)
 def plan_task(
     self: Task,
     account: str,
@@ -94,6 +99,17 @@ def plan_task(
     path: a worker's, an operator's inline one) holds the account's lease."""
     ctx = get_context()
     acc = ctx.account(account)
+    try:
+        ctx.catalog(catalog)
+    except SnapshotPending:
+        # Built by a detached process, outside this task's time limit; the message is
+        # acknowledged meanwhile and comes back with the same id (the CLI's answer).
+        raise self.retry(
+            countdown=SNAPSHOT_POLL, max_retries=int(SNAPSHOT_WAIT / SNAPSHOT_POLL)
+        ) from None
+    except SnapshotFailed as exc:
+        log.error("%s: the catalog cannot be read: %s", account, exc)
+        return {"account": account, "status": "catalog unreadable", "error": str(exc)}
     token = self.request.id or uuid.uuid4().hex
     leases = _leases(ctx)
     if leases.acquire(account, token, who_am_i(f"celery {trigger}")) is not None:
@@ -255,6 +271,19 @@ def push_batch(
         _batch_finished(ctx, run, batch, 0)
         return
     retries = int(self.request.retries or 0)
+    try:
+        ctx.catalog(run.catalog)
+    except SnapshotPending:
+        # The catalog file changed during the run and its new snapshot is being built:
+        # come back when it is, a wait and not a retry.
+        _again(self, account, run_id, batch, lane, skus, SNAPSHOT_POLL, retries)
+        return
+    except SnapshotFailed as exc:
+        # The file changed into something unreadable: these listings stay as they are
+        # (pending), and the next sync re-plans them once the file is fixed.
+        log.error("run %s batch %s: the catalog cannot be read: %s", run_id, batch, exc)
+        _batch_finished(ctx, run, batch, 0)
+        return
     cooldown = ctx.run(ctx.limiter(acc).cooldown_left())
     if cooldown > 2.0:
         # The marketplace banned us for a while: come back when the ban ends instead of

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,22 +35,14 @@ from connectors.base import ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
 from connectors.image_upload import ImageFetcher
-from connectors.oauth import TokenProvider, Tokens, hide_tokens_in_http_logs
-from sync.settings import Account, ConfigError
+from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from sync.settings import Account
 
 _FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass
-class _Attempt:
-    """The tokens one attempt was signed with, and whether they were refused."""
-
-    tokens: Tokens
-    refused: bool = False
-
-
-# Per asyncio task: prepare, classify and refresh_auth of one attempt run in its task.
-_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("alibaba_attempt", default=None)
+# The pair each attempt was signed with, and whether it was refused (per asyncio task).
+_REFUSED = RefusedTokens("alibaba_attempt")
 # Rendered schemas per (base URL, account, category): one schema.render per category.
 _SCHEMAS: dict[tuple[str, str, str], ItemSchema] = {}
 
@@ -63,16 +53,11 @@ class AlibabaClient(HttpClient):
     marketplace = "alibaba"
 
     def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any):
-        if tokens is None:
-            raise ConfigError(
-                f"account {account.name}: Alibaba.com needs the seller's authorisation "
-                f"(run ocop-sync auth {account.name})"
-            )
+        provider = provider_or_fix(account, tokens, "Alibaba.com needs the seller's authorisation")
         super().__init__(account, **kwargs)
-        hide_tokens_in_http_logs()
-        self.tokens = tokens
+        self.tokens = provider
         # Real sellers' images are downloaded and their bytes uploaded; with
-        # `photobank_fetch = false` (our sandbox, which serves no image files) the URL's own
+        # `photobank_fetch = false` (our sandbox, which needs no image bytes) the URL's own
         # bytes stand in for the image.
         self.images = ImageFetcher(
             self.http, account, option="photobank_fetch", title="Alibaba.com"
@@ -85,7 +70,7 @@ class AlibabaClient(HttpClient):
     async def prepare(self, request: httpx.Request) -> None:
         """Stamp and sign: current access token as `session`, fresh ms timestamp."""
         tokens = await self.tokens.current()
-        _ATTEMPT.set(_Attempt(tokens))
+        _REFUSED.signing_with(tokens)
         query = dict(request.url.params)
         query.pop("sign", None)
         query.update(
@@ -117,9 +102,8 @@ class AlibabaClient(HttpClient):
                 status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
-            attempt = _ATTEMPT.get()
-            if isinstance(classified, TokenRefused) and attempt is not None:
-                attempt.refused = True
+            if isinstance(classified, TokenRefused):
+                _REFUSED.refused()
             return classified
         if response.status_code >= 400:
             return super().classify(response)
@@ -138,11 +122,7 @@ class AlibabaClient(HttpClient):
 
     async def refresh_auth(self) -> bool:
         """After IllegalAccessToken: the provider's refreshed pair (once per call)."""
-        attempt = _ATTEMPT.get()
-        if attempt is None or not attempt.refused:
-            return False  # a signature or app key refusal: no token fixes it
-        await self.tokens.refreshed(attempt.tokens)
-        return True
+        return await _REFUSED.refresh(self.tokens)
 
     # -- calls ------------------------------------------------------------------------------
     async def call(

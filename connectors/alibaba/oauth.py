@@ -30,6 +30,10 @@ AUTHORIZE_URL = "https://oauth.alibaba.com/authorize"
 class AlibabaOAuth:
     """Alibaba.com's OAuth calls for one app (the account's `app_key` and `app_secret`)."""
 
+    # The pages name no single-use rule: a refresh token is taken to work until its own
+    # expiry (`refresh_expires_in`), like Lazada's on the same IOP gateway.
+    single_use_refresh = False
+
     def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
         """The consent link for the seller (`sp=icbu`: an Alibaba.com seller account)."""
         query = {

@@ -17,14 +17,13 @@ import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Scope
 
 from connectors.alibaba import api
 from connectors.alibaba.oauth import OAUTH
@@ -34,20 +33,15 @@ from connectors.alibaba.sandbox_products import Audit, GatewayFailure, Photobank
 from connectors.alibaba.sandbox_schema import CATEGORIES, DEFAULT_CATEGORY
 from connectors.alibaba.signing import TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
 from connectors.base import Listing
-from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
-from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, clock_route
+from connectors.sandbox.app_keys import AppKeys
+from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, oauth_routes
 from sync.settings import Account, PriceRules
 
-APP_KEY_PREFIX = "ak-"
-SECRET_PREFIX = "alibaba-sandbox-secret-"
+# Seller `<name>`: app key `<key prefix><name>`, app secret `<secret prefix><name>`.
+KEYS = AppKeys("ak-", "alibaba-sandbox-secret-")
 CALLBACK = "http://127.0.0.1/ocop-sync/alibaba/callback"
 SANDBOX_USD_RATE = "25400"  # VND per USD for sandbox accounts
-
-
-def sandbox_credentials(seller: str) -> dict[str, str]:
-    """The app credentials the sandbox accepts for seller `seller`."""
-    return {"app_key": APP_KEY_PREFIX + seller, "app_secret": SECRET_PREFIX + seller}
 
 
 def sandbox_account(name: str, base_url: str) -> Account:
@@ -57,7 +51,7 @@ def sandbox_account(name: str, base_url: str) -> Account:
         name=name,
         marketplace="alibaba",
         base_url=root,
-        credentials={k: SecretStr(v) for k, v in sandbox_credentials(name).items()},
+        credentials={k: SecretStr(v) for k, v in KEYS.credentials(name).items()},
         categories=CATEGORIES,
         default_category=DEFAULT_CATEGORY,
         price=PriceRules(usd_rate=SANDBOX_USD_RATE),
@@ -66,26 +60,14 @@ def sandbox_account(name: str, base_url: str) -> Account:
     )
 
 
-async def authorize(account: Account) -> TokenGrant:
-    """The seller's consent on the sandbox, exchanged for the account's first grant."""
-    return await consent.authorize(OAUTH, account, CALLBACK)
+# The seller's consent on the sandbox, exchanged for the account's first grant.
+authorize = consent.authorizer(OAUTH, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:
     """A copy the sandbox must reject: its subject is longer than 128 characters."""
     content = {**listing.content, "subject": "Bac Kan turmeric " * 10}
     return dataclasses.replace(listing, content=content, issues=[])
-
-
-def _seller_of_key(app_key: str) -> str | None:
-    seller = app_key.removeprefix(APP_KEY_PREFIX)
-    return seller if app_key.startswith(APP_KEY_PREFIX) and seller else None
-
-
-def seller_of(scope: Scope) -> str | None:
-    """The seller named by the `app_key` in the query string (no body needed)."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return _seller_of_key((query.get("app_key") or [""])[0])
 
 
 def _request_id() -> str:
@@ -117,14 +99,14 @@ def check_signed(params: dict[str, str], api_path: str = "") -> str:
     for name in ("app_key", "timestamp", "sign_method", "sign"):
         if not params.get(name):
             raise GatewayFailure(api.MISSING_PARAMETER, f"Missing required parameter: {name}")
-    seller = _seller_of_key(params["app_key"])
+    seller = KEYS.seller_of_key(params["app_key"])
     if seller is None:
         raise GatewayFailure(api.INVALID_APP_KEY, "Invalid app key")  # never echo the key
     if timestamp_skew(params["timestamp"]) > TIMESTAMP_SKEW_SECONDS:
         raise GatewayFailure(api.INVALID_TIMESTAMP, "timestamp must be milliseconds within 600 s")
     if (
         params["sign_method"] != api.SIGN_METHOD
-        or sign(params, SECRET_PREFIX + seller, api_path) != params["sign"].upper()
+        or sign(params, KEYS.secret(seller), api_path) != params["sign"].upper()
     ):
         raise GatewayFailure(api.INCOMPLETE_SIGNATURE, "The request signature is invalid")
     return seller
@@ -164,7 +146,7 @@ class AlibabaStore(ListingStore):
         """The toolkit's figures plus token and photobank counts."""
         return {
             **super().stats(),
-            **self.tokens.stats(),
+            "oauth": self.tokens.stats(),
             "clock": self.tokens.clock.public(),
             "photobank_uploads": self.counters["photobank_uploads"],
         }
@@ -239,12 +221,12 @@ def create_app(config: SandboxConfig) -> Starlette:
         [
             Route(api.SYNC_PATH, sync, methods=["GET", "POST"]),
             Route(api.REST_PREFIX + "/{path:path}", token_call, methods=["POST"]),
-            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, _seller_of_key)),
-            Route("/_sandbox/clock", clock_route(clock), methods=["GET", "POST"]),
+            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, KEYS.seller_of_key)),
+            *oauth_routes(clock, tokens.revoke),
             Route("/_sandbox/audit", audit_route, methods=["GET", "POST"]),
         ],
         store=store,
         config=config,
-        hooks=SandboxHooks(seller_of, throttle_response, error_response),
+        hooks=SandboxHooks(KEYS.seller_of, throttle_response, error_response),
         openapi=OPENAPI,
     )

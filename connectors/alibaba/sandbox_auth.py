@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.alibaba.oauth import OAUTH
 from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry
 
 ACCESS_TTL = 30 * 24 * 3600
@@ -26,4 +27,4 @@ def account_fields(seller: str) -> dict[str, Any]:
 
 def token_registry(clock: SandboxClock) -> TokenRegistry:
     """The sandbox's codes and tokens, with Alibaba.com's lifetimes and answer."""
-    return TokenRegistry(clock, ACCESS_TTL, REFRESH_TTL, account_fields)
+    return TokenRegistry(clock, ACCESS_TTL, REFRESH_TTL, account_fields, OAUTH.single_use_refresh)

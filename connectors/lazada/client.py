@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,23 +26,14 @@ from connectors.lazada.images import Images, migrate_payload
 from connectors.lazada.mapping import TEXT_ATTRIBUTES
 from connectors.lazada.rules import PACKAGE_FIELDS
 from connectors.lazada.signing import SIGN_METHOD, sign, timestamp_ms
-from connectors.oauth import TokenProvider, Tokens
-from sync.settings import Account, ConfigError
+from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from sync.settings import Account
 
 _FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass
-class _Attempt:
-    """The tokens one attempt was signed with, and whether Lazada refused them."""
-
-    tokens: Tokens
-    refused: bool = False
-
-
-# Per asyncio task: `prepare`, `classify` and `refresh_auth` of one attempt run in the task
-# that sends it, so concurrent calls each refresh the pair they were refused with.
-_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("lazada_attempt", default=None)
+# The pair each attempt was signed with, and whether it was refused (per asyncio task).
+_REFUSED = RefusedTokens("lazada_attempt")
 
 
 class LazadaClient(HttpClient):
@@ -53,13 +42,9 @@ class LazadaClient(HttpClient):
     marketplace = "lazada"
 
     def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any):
-        if tokens is None:
-            raise ConfigError(
-                f"account {account.name}: Lazada needs the shop's authorisation "
-                f"(run ocop-sync auth {account.name})"
-            )
+        provider = provider_or_fix(account, tokens, "Lazada needs the shop's authorisation")
         super().__init__(account, **kwargs)
-        self.tokens = tokens
+        self.tokens = provider
         self.images = Images(account, self._migrate)
         # The gateway prefix (`/rest`) is in the base URL; the signature covers the API path.
         self._prefix = self.http.base_url.path.rstrip("/")
@@ -68,7 +53,7 @@ class LazadaClient(HttpClient):
     async def prepare(self, request: httpx.Request) -> None:
         """Stamp and sign: current access token, fresh timestamp per attempt."""
         tokens = await self.tokens.current()
-        _ATTEMPT.set(_Attempt(tokens))
+        _REFUSED.signing_with(tokens)
         query = dict(request.url.params)
         query.pop("sign", None)
         query.update(
@@ -102,9 +87,8 @@ class LazadaClient(HttpClient):
             status=status if status != 200 else None,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
-        attempt = _ATTEMPT.get()
-        if isinstance(error, TokenRefused) and attempt is not None:
-            attempt.refused = True
+        if isinstance(error, TokenRefused):
+            _REFUSED.refused()
         return error
 
     def error_message(self, response: httpx.Response) -> str:
@@ -117,11 +101,7 @@ class LazadaClient(HttpClient):
 
     async def refresh_auth(self) -> bool:
         """After IllegalAccessToken: the provider's refreshed pair (once per call)."""
-        attempt = _ATTEMPT.get()
-        if attempt is None or not attempt.refused:
-            return False  # a signature or app key refusal: no token fixes it
-        await self.tokens.refreshed(attempt.tokens)
-        return True
+        return await _REFUSED.refresh(self.tokens)
 
     # -- calls ------------------------------------------------------------------------------
     async def call(

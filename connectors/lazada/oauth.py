@@ -36,6 +36,10 @@ def auth_url(account: Account) -> str:
 class LazadaOAuth:
     """Lazada's OAuth calls for one app (the account's `app_key` and `app_secret`)."""
 
+    # Lazada's pages give a refresh token its own lifetime (`refresh_expires_in`) and no
+    # single-use rule: it works until it expires.
+    single_use_refresh = False
+
     def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
         """The consent link for the shop owner (`force_auth` starts a fresh session)."""
         query = {

@@ -13,14 +13,13 @@ import dataclasses
 import math
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Scope
 
 from connectors.base import Listing
 from connectors.lazada import api
@@ -28,13 +27,13 @@ from connectors.lazada.oauth import OAUTH
 from connectors.lazada.sandbox_auth import token_registry
 from connectors.lazada.sandbox_products import REQUIRED_ATTRIBUTE, Failure, Products
 from connectors.lazada.signing import SIGN_METHOD, TIMESTAMP_SKEW_SECONDS, sign, timestamp_skew
-from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app, consent
-from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, clock_route
+from connectors.sandbox.app_keys import AppKeys
+from connectors.sandbox.oauth_state import SandboxClock, TokenRegistry, oauth_routes
 from sync.settings import Account
 
-APP_KEY_PREFIX = "lz-"
-SECRET_PREFIX = "lazada-sandbox-secret-"
+# Seller `<name>`: app key `<key prefix><name>`, app secret `<secret prefix><name>`.
+KEYS = AppKeys("lz-", "lazada-sandbox-secret-")
 GATEWAY = "/rest"
 CALLBACK = "http://127.0.0.1/ocop-sync/lazada/callback"  # where the consent page sends the code
 # OCOP groups and one product set -> the sandbox's category ids (ours).
@@ -50,11 +49,6 @@ SANDBOX_CATEGORIES: dict[str, str] = {
 DEFAULT_CATEGORY = "10001"
 
 
-def sandbox_credentials(seller: str) -> dict[str, str]:
-    """The app credentials the sandbox accepts for seller `seller`."""
-    return {"app_key": APP_KEY_PREFIX + seller, "app_secret": SECRET_PREFIX + seller}
-
-
 def sandbox_account(name: str, base_url: str) -> Account:
     """A valid account for seller `name` on a sandbox served at `base_url`."""
     gateway = base_url.rstrip("/") + GATEWAY
@@ -63,7 +57,7 @@ def sandbox_account(name: str, base_url: str) -> Account:
         name=name,
         marketplace="lazada",
         base_url=gateway,
-        credentials={k: SecretStr(v) for k, v in sandbox_credentials(name).items()},
+        credentials={k: SecretStr(v) for k, v in KEYS.credentials(name).items()},
         categories=SANDBOX_CATEGORIES,
         default_category=DEFAULT_CATEGORY,
         options={
@@ -73,26 +67,14 @@ def sandbox_account(name: str, base_url: str) -> Account:
     )
 
 
-async def authorize(account: Account) -> TokenGrant:
-    """The shop owner's consent on the sandbox, exchanged for the account's first grant."""
-    return await consent.authorize(OAUTH, account, CALLBACK)
+# The shop owner's consent on the sandbox, exchanged for the account's first grant.
+authorize = consent.authorizer(OAUTH, CALLBACK)
 
 
 def invalid_listing(listing: Listing) -> Listing:
     """A copy the sandbox must reject: its name is longer than 255 characters."""
     content = {**listing.content, "name": "Tinh nghệ Bắc Kạn " * 20}
     return dataclasses.replace(listing, content=content, issues=[])
-
-
-def _seller_of_key(app_key: str) -> str | None:
-    seller = app_key.removeprefix(APP_KEY_PREFIX)
-    return seller if app_key.startswith(APP_KEY_PREFIX) and seller else None
-
-
-def seller_of(scope: Scope) -> str | None:
-    """The seller named by the `app_key` in the query string (no body needed)."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return _seller_of_key((query.get("app_key") or [""])[0])
 
 
 def _request_id() -> str:
@@ -124,7 +106,7 @@ def check_signed(api_path: str, params: dict[str, str]) -> str:
     for name in ("app_key", "timestamp", "sign_method", "sign"):
         if not params.get(name):
             raise Failure(api.MISSING_PARAMETER, f"Missing required parameter: {name}")
-    seller = _seller_of_key(params["app_key"])
+    seller = KEYS.seller_of_key(params["app_key"])
     if seller is None:
         raise Failure(api.INVALID_APP_KEY, "Invalid app key")  # never echo the key
     if timestamp_skew(params["timestamp"]) > TIMESTAMP_SKEW_SECONDS:
@@ -133,7 +115,7 @@ def check_signed(api_path: str, params: dict[str, str]) -> str:
         )
     if (
         params["sign_method"] != SIGN_METHOD
-        or sign(api_path, params, SECRET_PREFIX + seller) != params["sign"].upper()
+        or sign(api_path, params, KEYS.secret(seller)) != params["sign"].upper()
     ):
         raise Failure(api.INCOMPLETE_SIGNATURE, api.INCOMPLETE_SIGNATURE_MESSAGE)
     return seller
@@ -153,7 +135,7 @@ class LazadaStore(ListingStore):
         """The toolkit's figures plus tokens created/refreshed and images migrated."""
         return {
             **super().stats(),
-            **self.tokens.stats(),
+            "oauth": self.tokens.stats(),
             "images_migrated": self.counters["images_migrated"],
         }
 
@@ -211,10 +193,10 @@ def create_app(config: SandboxConfig) -> Starlette:
     return build_sandbox_app(
         [
             Route(GATEWAY + "/{path:path}", gateway, methods=["GET", "POST"]),
-            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, _seller_of_key)),
-            Route("/_sandbox/clock", clock_route(clock), methods=["GET", "POST"]),
+            Route(api.AUTHORIZE_PATH, consent.consent_route(tokens, KEYS.seller_of_key)),
+            *oauth_routes(clock, tokens.revoke),
         ],
         store=store,
         config=config,
-        hooks=SandboxHooks(seller_of, throttle_response, error_response),
+        hooks=SandboxHooks(KEYS.seller_of, throttle_response, error_response),
     )

@@ -8,7 +8,7 @@ account's first grant through the connector's own OAuthFlow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -51,3 +51,12 @@ async def authorize(flow: OAuthFlow, account: Account, callback: str) -> TokenGr
         if not code:
             raise RuntimeError(f"sandbox consent gave no code (HTTP {answer.status_code})")
         return await flow.exchange_code(account, code, None, http)
+
+
+def authorizer(flow: OAuthFlow, callback: str) -> Callable[[Account], Awaitable[TokenGrant]]:
+    """`SandboxKit.authorize` of a sandbox whose consent page redirects to `callback`."""
+
+    async def authorize_on_sandbox(account: Account) -> TokenGrant:
+        return await authorize(flow, account, callback)
+
+    return authorize_on_sandbox

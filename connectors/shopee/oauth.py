@@ -47,6 +47,8 @@ def with_state(redirect_uri: str, state: str) -> str:
 class ShopeeOAuth:
     """connectors.oauth.OAuthFlow for Shopee shops."""
 
+    single_use_refresh = True  # "each refresh token can be used once only" (Authorization)
+
     def __init__(self) -> None:
         hide_tokens_in_http_logs()  # get_shop_info carries the new token in its URL
 

@@ -41,7 +41,7 @@ class ShopeeStore(ListingStore):
 
     def reset(self) -> None:
         super().reset()
-        self.auth.counters.clear()
+        self.auth.figures.reset()
 
 
 def _seller_of(scope: Scope) -> str | None:

@@ -3,7 +3,9 @@
 Sandbox credentials are derived from the account name (`sandbox_credentials`), so the
 server needs no registration: it recomputes a partner's key from its id. Tokens expire on
 the sandbox clock (real time plus an offset tests move with POST /_sandbox/clock); the
-timestamp window of signatures uses real time, as the client signs with it.
+timestamp window of signatures uses real time, as the client signs with it. The clock, the
+revocation route and the OAuth figures are every OAuth sandbox's
+(connectors/sandbox/oauth_state.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import secrets
 import threading
 import time
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from connectors.sandbox.oauth_state import SandboxClock
+from connectors.sandbox.oauth_state import OAuthFigures, SandboxClock, oauth_routes
 from connectors.shopee import api
 from connectors.shopee.signing import (
     TIMESTAMP_WINDOW,
@@ -81,7 +82,7 @@ class AuthState(SandboxClock):
     spent: set[str] = field(default_factory=set)
     shop_names: dict[int, str] = field(default_factory=dict)
     authorized_until: dict[int, float] = field(default_factory=dict)
-    counters: Counter[str] = field(default_factory=Counter)
+    figures: OAuthFigures = field(default_factory=OAuthFigures)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- signatures -------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class AuthState(SandboxClock):
         if grant is None or grant.shop_id != shop_id or grant.partner_id != partner_id:
             raise SignatureError("invalid_acceess_token", "Invalid access_token.")
         if grant.access_expires <= self.now():
-            self.counters["expired_token_answers"] += 1
+            self.figures.count("expired_token_answers")
             raise SignatureError("invalid_acceess_token", "Invalid access_token.")
         return shop_id
 
@@ -131,22 +132,22 @@ class AuthState(SandboxClock):
             entry = self.codes.pop(code, None)
             if entry is None or entry[2] <= self.now() or entry[:2] != (partner_id, shop_id):
                 raise SignatureError("error_auth", "Invalid code", 403)
-            self.counters["token_get"] += 1
+            self.figures.count("token_get")
             return self._issue(partner_id, shop_id)
 
     def renew(self, partner_id: int, refresh_token: str, shop_id: int) -> dict[str, Any]:
         """auth/access_token/get: each refresh token works once."""
         with self.lock:
-            self.counters["refresh_calls"] += 1
+            self.figures.count("refresh_calls")
             grant = self.refresh.get(refresh_token)
             if refresh_token in self.spent or grant is None:
-                self.counters["refresh_refused"] += 1
+                self.figures.count("refresh_refused")
                 raise SignatureError("error_auth", "Invalid refresh_token.", 403)
             if grant.shop_id != shop_id or grant.partner_id != partner_id:
-                self.counters["refresh_refused"] += 1
+                self.figures.count("refresh_refused")
                 raise SignatureError("error_auth", "Invalid refresh_token.", 403)
             if grant.refresh_expires <= self.now():
-                self.counters["refresh_refused"] += 1
+                self.figures.count("refresh_refused")
                 raise SignatureError("error_auth", "Refresh token expired.", 403)
             del self.refresh[refresh_token]
             self.spent.add(refresh_token)
@@ -154,8 +155,13 @@ class AuthState(SandboxClock):
             for old in self.access.values():
                 if old.shop_id == shop_id:
                     old.access_expires = min(old.access_expires, self.now() + OLD_ACCESS_GRACE)
-            self.counters["refreshes"] += 1
+            self.figures.count("refreshes", str(shop_id))
             return self._issue(partner_id, shop_id) | {"shop_id": shop_id}
+
+    def revoke(self, refresh_token: str) -> bool:
+        """Refuse `refresh_token` from now on (`/_sandbox/revoke`); whether it was known."""
+        with self.lock:
+            return self.refresh.pop(refresh_token, None) is not None
 
     def _issue(self, partner_id: int, shop_id: int) -> dict[str, Any]:
         now = self.now()
@@ -170,15 +176,9 @@ class AuthState(SandboxClock):
             "partner_id": partner_id,
         }
 
-    def stats(self) -> dict[str, int]:
-        """The OAuth figures of /_sandbox/stats."""
-        return {
-            "token_get": self.counters["token_get"],
-            "refresh_calls": self.counters["refresh_calls"],
-            "refreshes": self.counters["refreshes"],
-            "refresh_refused": self.counters["refresh_refused"],
-            "expired_token_answers": self.counters["expired_token_answers"],
-        }
+    def stats(self) -> dict[str, Any]:
+        """The `oauth` entry of /_sandbox/stats (connectors/sandbox/oauth_state.py)."""
+        return self.figures.stats()
 
 
 def _partner_and_time(query: dict[str, str]) -> tuple[int, int]:
@@ -206,7 +206,7 @@ def envelope(
 
 
 def auth_routes(auth: AuthState) -> list[BaseRoute]:
-    """The token calls, the consent link and the sandbox-only consent and clock."""
+    """The token calls, the consent link and the sandbox-only consent, clock and revoke."""
 
     async def token_get(request: Request) -> Response:
         try:
@@ -259,15 +259,10 @@ def auth_routes(auth: AuthState) -> list[BaseRoute]:
         code = auth.issue_code(int(body["partner_id"]), int(body["shop_id"]), body.get("shop_name"))
         return JSONResponse({"code": code, "shop_id": int(body["shop_id"])})
 
-    async def clock(request: Request) -> Response:
-        if request.method == "POST":
-            auth.offset += float((await request.json()).get("advance", 0))
-        return JSONResponse({"offset": auth.offset, "now": auth.now()})
-
     return [
         Route(api.TOKEN_GET, token_get, methods=["POST"]),
         Route(api.TOKEN_REFRESH, token_refresh, methods=["POST"]),
         Route(api.AUTH_PARTNER, auth_partner, methods=["GET"]),
         Route("/_sandbox/consent", consent, methods=["POST"]),
-        Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
+        *oauth_routes(auth, auth.revoke),
     ]

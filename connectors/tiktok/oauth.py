@@ -32,6 +32,10 @@ from sync.settings import Account
 class TikTokOAuth:
     """TikTok Shop's OAuthFlow."""
 
+    # A refresh token carries its own expiry (`refresh_token_expire_in`) and works until
+    # then; the authorization overview names no single-use rule.
+    single_use_refresh = False
+
     def authorize_url(self, account: Account, redirect_uri: str, state: str) -> str:
         """The consent link; TikTok redirects to the app's registered URL, not `redirect_uri`."""
         base = str(account.options.get("authorize_url", api.AUTHORIZE_URL))

@@ -4,8 +4,9 @@ It checks app key, timestamp window, signature, access token (expiring on the sa
 clock) and shop cipher like TikTok's gateway, serves the consent page and the auth host's
 token calls on its own base URL, audits products, pages search results behind tokens, and
 answers in TikTok's envelope. Sandbox identities: connectors/tiktok/sandbox_auth.py.
-`/_sandbox/clock` (GET, POST {"advance": s}), `/_sandbox/audit` (GET, POST {"seconds": s})
-and the token counts in `/_sandbox/stats` come on top of the toolkit's endpoints.
+`/_sandbox/clock` (GET, POST {"advance": s} or {"offset": s}), `/_sandbox/revoke`,
+`/_sandbox/audit` (GET, POST {"seconds": s}) and the OAuth figures in `/_sandbox/stats`
+(`oauth`, the same keys as every OAuth sandbox's) come on top of the toolkit's endpoints.
 """
 
 from __future__ import annotations
@@ -134,11 +135,9 @@ class TikTokStore(ListingStore):
         self.auth, self.images = auth, images
 
     def stats(self) -> dict[str, Any]:
-        """The toolkit's figures plus token grants, refreshes, image uploads and the clock."""
+        """The toolkit's figures plus the OAuth figures, image uploads and the clock."""
         stats = super().stats()
-        stats["token_grants"] = dict(self.auth.grants)
-        stats["token_refreshes"] = dict(self.auth.refreshes)
-        stats["refreshes"] = sum(self.auth.refreshes.values())
+        stats["oauth"] = self.auth.figures.stats()
         stats["image_uploads"] = self.images.uploads
         stats["clock"] = self.auth.public()
         return stats
@@ -226,7 +225,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         shop_route(api.inventory_path("{product_id}"), inventory, "POST"),
         shop_route(item, product, "GET", "PUT"),
         Route("/_sandbox/audit", audit_config, methods=["GET", "POST"]),
-        *(Route(path, endpoint, methods=methods) for path, endpoint, methods in auth_routes(auth)),
+        *auth_routes(auth),
     ]
     return build_sandbox_app(
         routes,

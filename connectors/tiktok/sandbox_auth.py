@@ -5,7 +5,10 @@ Sandbox identities for seller `<name>` (derived, so tests and the demo need no s
 app_key `tts-<name>`, app_secret `tiktok-sandbox-secret-<name>`, one shop whose cipher is
 `SBX_<name>`. Access tokens live 7 days and refresh tokens 365 days on the sandbox clock,
 which `/_sandbox/clock` moves forward (the timestamp window stays on real time, as TikTok
-checks it against its own clock).
+checks it against its own clock). A refresh answers a new pair; the refresh token it was
+asked with keeps working until its own expiry (TikTok names no single-use rule). The clock,
+`/_sandbox/revoke` and the OAuth figures are every OAuth sandbox's
+(connectors/sandbox/oauth_state.py).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from connectors.sandbox.oauth_state import SandboxClock
+from connectors.sandbox.oauth_state import OAuthFigures, SandboxClock, oauth_routes
 from connectors.tiktok import api
 from connectors.tiktok.signing import sign, signed_body, timestamp_problem
 
@@ -82,13 +86,12 @@ class Grant:
 
 @dataclass
 class AuthState(SandboxClock):
-    """Codes and tokens issued, the sandbox clock, and how often tokens were refreshed."""
+    """Codes and tokens issued, the sandbox clock, and the OAuth figures."""
 
     codes: dict[str, Grant] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
     refresh: dict[str, Grant] = field(default_factory=dict)
-    refreshes: dict[str, int] = field(default_factory=dict)
-    grants: dict[str, int] = field(default_factory=dict)
+    figures: OAuthFigures = field(default_factory=OAuthFigures)
 
     def issue(self, seller: str) -> dict[str, Any]:
         """A new token pair for `seller`, as the token answer's data."""
@@ -106,6 +109,10 @@ class AuthState(SandboxClock):
             "seller_base_region": "VN",
             "user_type": 0,
         }
+
+    def revoke(self, refresh_token: str) -> bool:
+        """Refuse `refresh_token` from now on (`/_sandbox/revoke`); whether it was known."""
+        return self.refresh.pop(refresh_token, None) is not None
 
 
 def seller_of_app_key(app_key: str) -> str:
@@ -152,6 +159,7 @@ async def check_call(request: Request, state: AuthState, shop_call: bool = True)
             401,
         )
     if grant.expires_at <= state.now():
+        state.figures.count("expired_token_answers")
         raise Failure(
             api.TOKEN_EXPIRED,
             "Expired credentials. The x-tts-access-token header has expired.",
@@ -181,8 +189,9 @@ async def check_call(request: Request, state: AuthState, shop_call: bool = True)
     return seller
 
 
-def auth_routes(state: AuthState) -> list[tuple[str, Any, list[str]]]:
-    """(path, endpoint, methods) of the consent page, the auth host and the shops call."""
+def auth_routes(state: AuthState) -> list[BaseRoute]:
+    """The consent page, the auth host, the shops call, and the sandbox's clock and
+    revocation."""
 
     async def authorize(request: Request) -> Response:
         # The consent page: the sandbox's shop owner always agrees, and TikTok redirects to
@@ -211,28 +220,32 @@ def auth_routes(state: AuthState) -> list[tuple[str, Any, list[str]]]:
                 raise Failure(api.INVALID_AUTH_CODE, "Invalid auth code.")
         except Failure as failure:
             return failure_response(failure)
-        state.grants[seller] = state.grants.get(seller, 0) + 1
+        state.figures.count("token_get")
         return JSONResponse(envelope(state.issue(seller), message="success"))
 
     async def token_refresh(request: Request) -> Response:
         params = dict(request.query_params)
         try:
             seller = check_app(params)
-            grant = state.refresh.get(params.get("refresh_token", ""))
-            if (
-                params.get("grant_type") != "refresh_token"
-                or grant is None
-                or grant.seller != seller
-                or grant.expires_at <= state.now()
-            ):
-                raise Failure(
+        except Failure as failure:
+            return failure_response(failure)
+        state.figures.count("refresh_calls")
+        grant = state.refresh.get(params.get("refresh_token", ""))
+        if (
+            params.get("grant_type") != "refresh_token"
+            or grant is None
+            or grant.seller != seller
+            or grant.expires_at <= state.now()
+        ):
+            state.figures.count("refresh_refused")
+            return failure_response(
+                Failure(
                     api.INVALID_CREDENTIALS,
                     "Invalid credentials. The refresh_token is invalid or expired.",
                     401,
                 )
-        except Failure as failure:
-            return failure_response(failure)
-        state.refreshes[seller] = state.refreshes.get(seller, 0) + 1
+            )
+        state.figures.count("refreshes", seller)
         return JSONResponse(envelope(state.issue(seller), message="success"))
 
     async def shops(request: Request) -> Response:
@@ -250,16 +263,10 @@ def auth_routes(state: AuthState) -> list[tuple[str, Any, list[str]]]:
         }
         return JSONResponse(envelope({"shops": [shop]}))
 
-    async def clock(request: Request) -> Response:
-        if request.method == "POST":
-            change = await request.json()
-            state.offset += float(change.get("advance", 0))
-        return JSONResponse(state.public())
-
     return [
-        ("/open/authorize", authorize, ["GET"]),
-        (api.TOKEN_GET, token_get, ["GET"]),
-        (api.TOKEN_REFRESH, token_refresh, ["GET"]),
-        (api.AUTHORIZED_SHOPS, shops, ["GET"]),
-        ("/_sandbox/clock", clock, ["GET", "POST"]),
+        Route("/open/authorize", authorize, methods=["GET"]),
+        Route(api.TOKEN_GET, token_get, methods=["GET"]),
+        Route(api.TOKEN_REFRESH, token_refresh, methods=["GET"]),
+        Route(api.AUTHORIZED_SHOPS, shops, methods=["GET"]),
+        *oauth_routes(state, state.revoke),
     ]

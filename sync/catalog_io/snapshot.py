@@ -7,6 +7,12 @@ version of the catalog file (its path, size and modification time) by whichever 
 needs it first, under a file lock; the others wait for it and then share it. It holds what
 the streamed reader admitted — the same products, in the same order, with the same slugs —
 and the SKUs held by row errors (their listings are left alone, not delisted).
+
+A Celery task must not build one itself: at 100k products a build takes about a minute,
+past a task's hard time limit, and a killed build would be retried (and killed) forever.
+Workers ask with `wait=False`: a missing snapshot is then built by a detached process
+(`python -m sync.catalog_io.snapshot FILE`, outside any task's time limit) and the task
+comes back later (`SnapshotPending`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -31,6 +40,17 @@ CREATE TABLE variants (sku TEXT PRIMARY KEY, product_sku TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 READ_CHUNK = 500  # products per query while streaming the snapshot
+# A failed build is reported to the tasks waiting for it for this long; after it, the next
+# task starts another build (the failure may have been passing: a full disk, a copy going on).
+FAILURE_MEMORY = 300.0
+
+
+class SnapshotPending(Exception):
+    """The snapshot of this version of the catalog is being built by another process."""
+
+
+class SnapshotFailed(Exception):
+    """The catalog file could not be read into a snapshot (the builder's message)."""
 
 
 def cache_dir() -> Path:
@@ -111,22 +131,84 @@ class CatalogSnapshot:
         self._db.close()
 
 
-def snapshot_file(path: Path | str) -> Path:
-    """The snapshot file of the catalog file as it is now (path, size, modification time),
-    built first when missing."""
+def snapshot_file(path: Path | str, *, wait: bool = True) -> Path:
+    """The snapshot file of the catalog file as it is now (path, size, modification time).
+
+    Missing, it is built first (`wait=True`, the caller's own time), or (`wait=False`) a
+    detached builder is started when none is at work and `SnapshotPending` is raised;
+    `SnapshotFailed` when the last build of this version failed a short while ago."""
     source = Path(path).resolve()
+    file, lock = _places(source)
+    if file.exists():
+        return file
+    if not wait:
+        _raise_recent_failure(file)
+        _start_builder(source, lock)
+        raise SnapshotPending(f"the snapshot of {source} is being built")
+    with _locked(lock):
+        if not file.exists():  # another process may have built it meanwhile
+            _build(source, file)
+            _drop_older(lock.parent, file)
+    return file
+
+
+def _places(source: Path) -> tuple[Path, Path]:
+    """The snapshot file of this version of `source`, and the lock of its builders."""
     stat = source.stat()
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     place = hashlib.sha256(str(source).encode()).hexdigest()[:16]
     version = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    file = folder / f"catalog-{place}-{version}.sqlite"
-    if not file.exists():
-        with _locked(folder / f"catalog-{place}.lock"):
-            if not file.exists():  # another process may have built it meanwhile
-                _build(source, file)
-                _drop_older(folder, place, keep=file)
-    return file
+    return folder / f"catalog-{place}-{version}.sqlite", folder / f"catalog-{place}.lock"
+
+
+_builders: list[subprocess.Popen[bytes]] = []
+
+
+def _start_builder(source: Path, lock: Path) -> None:
+    """Start a detached builder unless one holds the lock already."""
+    _builders[:] = [b for b in _builders if b.poll() is None]  # reap the finished ones
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a builder is at work
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    # Two tasks may both get here: the second builder waits on the lock, then finds the
+    # file built and exits.
+    _builders.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "sync.catalog_io.snapshot", str(source)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives the task's pool process if that is recycled
+        )
+    )
+
+
+def _failure_file(file: Path) -> Path:
+    return file.with_suffix(".failed")
+
+
+def _raise_recent_failure(file: Path) -> None:
+    marker = _failure_file(file)
+    with contextlib.suppress(FileNotFoundError):
+        if time.time() - marker.stat().st_mtime < FAILURE_MEMORY:
+            raise SnapshotFailed(marker.read_text(encoding="utf-8"))
+        marker.unlink()
+
+
+def build_detached(path: Path | str) -> int:
+    """Entry of the detached builder: build, or leave the reason beside the snapshot."""
+    source = Path(path).resolve()
+    try:
+        snapshot_file(source)
+    except Exception as exc:  # reported to the tasks waiting for it, not lost
+        file, _ = _places(source)
+        _failure_file(file).write_text(f"{source}: {exc}", encoding="utf-8")
+        return 1
+    return 0
 
 
 def _build(source: Path, file: Path) -> None:
@@ -156,9 +238,13 @@ def _build(source: Path, file: Path) -> None:
     os.replace(partial, file)
 
 
-def _drop_older(folder: Path, place: str, keep: Path) -> None:
+def _drop_older(folder: Path, keep: Path) -> None:
     # Older versions of the same file: a process still reading one keeps its open handle.
-    for old in folder.glob(f"catalog-{place}-*.sqlite"):
+    place = keep.name.split("-")[1]
+    for old in [
+        *folder.glob(f"catalog-{place}-*.sqlite"),
+        *folder.glob(f"catalog-{place}-*.failed"),
+    ]:
         if old != keep:
             with contextlib.suppress(OSError):
                 old.unlink()
@@ -172,3 +258,7 @@ def _locked(lock: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+if __name__ == "__main__":
+    sys.exit(build_detached(sys.argv[1]))

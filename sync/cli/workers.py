@@ -5,6 +5,7 @@ Celery is imported only inside these commands: the other commands stay fast to s
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from enum import StrEnum
@@ -173,9 +174,13 @@ def run_via_celery(
     if not as_json or not wait:
         for answer in dispatched.answers:
             _print_answer(answer, as_json)
+    # The worker could not read the catalog file: nothing was planned (exit 2, as inline).
+    unreadable = [a for a in dispatched.answers if a.get("status") == "catalog unreadable"]
     if not wait:
         if as_json:
             print_json(dispatched.answers)
+        if unreadable:
+            raise typer.Exit(Exit.USAGE)
         return
     total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
     with progress_bar(max(total, 1), enabled=not as_json) as bar:
@@ -190,6 +195,13 @@ def run_via_celery(
             f"[red]run {run_id}: its record vanished from Redis[/red] (Redis lost its data?); "
             "the next sync re-plans whatever it did not finish"
         )
+    if as_json:
+        for answer in unreadable:
+            err_console.print(f"{answer.get('account')}: not planned — {answer.get('error')}")
+    if unreadable:
+        with contextlib.suppress(typer.Exit):  # the runs that did go are still reported
+            finish(run_reports(settings, dispatched), kind, as_json)
+        raise typer.Exit(Exit.USAGE)
     finish(run_reports(settings, dispatched), kind, as_json)
     if lost:
         raise typer.Exit(Exit.FAILED)
@@ -201,6 +213,8 @@ def _print_answer(answer: dict[str, object], as_json: bool) -> None:
     account, run_id, status = answer.get("account"), answer.get("run_id"), answer.get("status")
     if status == "already running":
         console.print(f"{account}: already running (run {run_id})")
+    elif status == "catalog unreadable":
+        err_console.print(f"[red]{account}: not planned[/red] — {answer.get('error')}")
     else:
         console.print(
             f"{account}: run {run_id} queued — {answer.get('operations', 0)} operations "

@@ -1,8 +1,10 @@
 """`ocop-sync auth` against the Shopee sandbox: the consent link, the code exchange, the
-redirect caught by --listen, --status with its warning — and never a token in the output."""
+redirect caught by --listen, --status with its warning — and never a token in the output,
+which `--status` also shows for every OAuth marketplace's sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -17,8 +19,9 @@ from sync.cli.app import app
 from sync.settings import Account
 from sync.state import StateStore
 from sync.state.cipher import cipher_from_env
+from sync.state.token_provider import authorize_sandbox_accounts
 from sync.state.tokens import TokenStore
-from tests.auth.conftest import sandbox
+from tests.auth.conftest import OAuthSandbox, sandbox
 
 runner = CliRunner()
 
@@ -148,3 +151,25 @@ def test_listen_catches_the_redirect_and_stores_the_grant(
     tokens = TokenStore(StateStore(state_url), cipher_from_env()).load(shop.name)
     assert tokens is not None and tokens.shop_id == shop.options["shop_id"]
     assert tokens.access_token not in out + err and tokens.refresh_token not in out + err
+
+
+def test_status_of_every_oauth_marketplace_shows_no_token(
+    tmp_path: Path, seller: Account, oauth_sandbox: OAuthSandbox, secret_key: str
+) -> None:
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = StateStore(state_url)
+    try:
+        assert asyncio.run(authorize_sandbox_accounts(store, [seller])) == [seller.name]
+        tokens = TokenStore(store, cipher_from_env()).load(seller.name)
+    finally:
+        store.close()
+    assert tokens is not None
+    config = write_config(tmp_path / "ocop-sync.toml", state_url, [seller])
+    result = runner.invoke(app, ["auth", "--status", "--json", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["account"] == seller.name and row["authorised"]
+    table = runner.invoke(app, ["auth", "--status", "-c", str(config)])
+    assert table.exit_code == 0 and seller.name in table.output
+    for secret in (tokens.access_token, tokens.refresh_token):
+        assert secret not in result.output + table.output

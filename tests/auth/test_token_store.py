@@ -1,6 +1,8 @@
-"""The OAuth token store against the Shopee sandbox, on SQLite and PostgreSQL: one refresh
-however many callers and processes find the token expired, the re-authorise stop when a
-refresh token is refused or its answer lost, and tokens never in clear."""
+"""The OAuth token store against every OAuth marketplace's sandbox (the registry's connectors
+with `oauth`), on SQLite and PostgreSQL: one refresh however many callers and processes find
+the token expired, the re-authorise stop when a refresh token is refused or its answer lost,
+what a refresh token used behind the store's back does on each marketplace, and tokens
+never in clear."""
 
 from __future__ import annotations
 
@@ -8,17 +10,17 @@ import asyncio
 import logging
 import multiprocessing
 import subprocess
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 
 from connectors.errors import AuthError
 from connectors.http import make_http_client
-from connectors.oauth import Tokens
-from connectors.sandbox import SandboxServer
-from connectors.shopee import CONNECTOR as SHOPEE
+from connectors.oauth import OAuthFlow, Tokens
 from sync.settings import Account, ConfigError
 from sync.state import StateStore
 from sync.state.cipher import cipher_from_env
@@ -29,10 +31,8 @@ from sync.state.token_provider import (
     token_provider_for,
 )
 from sync.state.tokens import TokenStore
-from tests.auth.conftest import oauth_stats, sandbox
+from tests.auth.conftest import OAuthSandbox, oauth_stats, sandbox
 from tests.auth.token_worker import call_after_barrier
-
-HOURS_5 = 5 * 3600
 
 
 def provider_for(store: StateStore, account: Account) -> StoredTokenProvider:
@@ -47,71 +47,74 @@ def stored(store: StateStore, account: Account) -> Tokens:
     return tokens
 
 
+def flow_of(oauth_sandbox: OAuthSandbox) -> OAuthFlow:
+    flow = oauth_sandbox.connector.oauth
+    assert flow is not None
+    return flow
+
+
 async def test_a_token_expiring_mid_run_is_refreshed_once_and_the_calls_go_on(
-    store: StateStore, shop: Account, shopee_sandbox: SandboxServer, secret_key: str
+    store: StateStore, seller: Account, oauth_sandbox: OAuthSandbox, secret_key: str
 ) -> None:
-    assert await authorize_sandbox_accounts(store, [shop]) == [shop.name]
-    provider = provider_for(store, shop)
-    client = SHOPEE.client_factory(shop, tokens=provider)
+    assert await authorize_sandbox_accounts(store, [seller]) == [seller.name]
+    provider = provider_for(store, seller)
+    client = oauth_sandbox.connector.client_factory(seller, tokens=provider)
     try:
         assert await client.find_by_sku("BEFORE") is None
-        before = oauth_stats(shopee_sandbox)
-        sandbox(shopee_sandbox, "/_sandbox/clock", {"advance": HOURS_5})  # expired mid-run
+        before = oauth_stats(oauth_sandbox.server)
+        oauth_sandbox.expire(stored(store, seller).access_expires_at)  # expired mid-run
         found = await asyncio.gather(*(client.find_by_sku(f"X-{i}") for i in range(12)))
     finally:
         await client.aclose()
     assert found == [None] * 12
-    after = oauth_stats(shopee_sandbox)
+    after = oauth_stats(oauth_sandbox.server)
     assert after["refresh_calls"] - before["refresh_calls"] == 1
+    assert after["refreshes"] - before["refreshes"] == 1
     assert after["expired_token_answers"] > before["expired_token_answers"]
     assert provider.refreshes == 1
-    assert stored(store, shop).version == 2
+    assert stored(store, seller).version == 2
 
 
 async def test_a_token_due_within_the_margin_is_refreshed_before_the_call(
-    store: StateStore, shop: Account, shopee_sandbox: SandboxServer, secret_key: str
+    store: StateStore, seller: Account, oauth_sandbox: OAuthSandbox, secret_key: str
 ) -> None:
-    await authorize_sandbox_accounts(store, [shop])
+    await authorize_sandbox_accounts(store, [seller])
     ahead = timedelta(0)
     provider = StoredTokenProvider(
         TokenStore(store, cipher_from_env()),
-        shop,
-        SHOPEE.oauth,  # type: ignore[arg-type]
+        seller,
+        flow_of(oauth_sandbox),
         margin=timedelta(minutes=10),
         clock=lambda: utcnow() + ahead,
     )
     first = await provider.current()
     ahead = first.access_expires_at - utcnow() - timedelta(minutes=5)  # inside the margin
-    before = oauth_stats(shopee_sandbox)["refresh_calls"]
+    before = oauth_stats(oauth_sandbox.server)["refresh_calls"]
     second = await provider.current()
     assert second.version == first.version + 1
     assert second.access_token != first.access_token
     ahead = timedelta(0)
     assert (await provider.current()).version == second.version  # not due: no refresh
-    assert oauth_stats(shopee_sandbox)["refresh_calls"] - before == 1
-    assert stored(store, shop).access_token == second.access_token  # committed before use
+    assert oauth_stats(oauth_sandbox.server)["refresh_calls"] - before == 1
+    assert stored(store, seller).access_token == second.access_token  # committed before use
 
 
 def test_four_processes_reaching_expiry_together_make_one_refresh(
     store: StateStore,
     state_url: str,
-    shop: Account,
-    shopee_sandbox: SandboxServer,
+    seller: Account,
+    oauth_sandbox: OAuthSandbox,
     secret_key: str,
 ) -> None:
-    asyncio.run(authorize_sandbox_accounts(store, [shop]))
-    before = oauth_stats(shopee_sandbox)
-    sandbox(shopee_sandbox, "/_sandbox/clock", {"advance": HOURS_5})
+    asyncio.run(authorize_sandbox_accounts(store, [seller]))
+    server = oauth_sandbox.server
+    before = oauth_stats(server)
+    oauth_sandbox.expire(stored(store, seller).access_expires_at)
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(4)
     results = context.Queue()
-    workers = [
-        context.Process(
-            target=call_after_barrier,
-            args=(state_url, shop.name, shopee_sandbox.base_url, barrier, results),
-        )
-        for _ in range(4)
-    ]
+    args = (state_url, oauth_sandbox.name, seller.name, server.base_url, barrier, results)
+    workers = [context.Process(target=call_after_barrier, args=args) for _ in range(4)]
     for worker in workers:
         worker.start()
     outcomes = [results.get(timeout=120) for _ in workers]
@@ -119,91 +122,164 @@ def test_four_processes_reaching_expiry_together_make_one_refresh(
         worker.join(timeout=30)
     assert [outcome[:2] for outcome in outcomes] == [("ok", True)] * 4, outcomes
     assert sum(outcome[2] for outcome in outcomes) == 1  # one process refreshed
-    after = oauth_stats(shopee_sandbox)
+    after = oauth_stats(server)
     assert after["refresh_calls"] - before["refresh_calls"] == 1
     assert after["refresh_refused"] == before["refresh_refused"]
-    assert stored(store, shop).version == 2
+    assert stored(store, seller).version == 2
 
 
-async def test_a_reused_refresh_token_stops_that_account_with_the_reauthorise_command(
-    store: StateStore, shopee_sandbox: SandboxServer, secret_key: str
-) -> None:
-    spent = SHOPEE.sandbox_kit.account(
-        "spent-shop-" + secret_key[:6].lower(), shopee_sandbox.base_url
-    )
-    other = SHOPEE.sandbox_kit.account(
-        "other-shop-" + secret_key[:6].lower(), shopee_sandbox.base_url
-    )
-    await authorize_sandbox_accounts(store, [spent, other])
-    # Someone refreshes with the stored refresh token behind the store's back (a restored
-    # backup, a second deployment): the token in the database is now spent.
-    async with make_http_client(spent) as http:
-        await SHOPEE.oauth.refresh(spent, stored(store, spent), http)  # type: ignore[union-attr]
-    sandbox(shopee_sandbox, "/_sandbox/clock", {"advance": HOURS_5})
+async def two_authorised(
+    store: StateStore, oauth_sandbox: OAuthSandbox, first: str
+) -> list[Account]:
+    """Two fresh accounts (`first`, then another that should go on), authorised."""
+    suffix = uuid.uuid4().hex[:6]
+    accounts = [
+        oauth_sandbox.account(f"{first}-{suffix}"),
+        oauth_sandbox.account(f"other-{suffix}"),
+    ]
+    await authorize_sandbox_accounts(store, accounts)
+    return accounts
+
+
+async def one_call_each_after_expiry(
+    store: StateStore, oauth_sandbox: OAuthSandbox, accounts: list[Account]
+) -> tuple[list[AuthError | None], dict[str, int]]:
+    """One call per account, through the engine's providers, with the sandbox clock past
+    their access tokens' expiry (put back after): what each call raised (None: it went on),
+    and how the OAuth figures moved meanwhile."""
+    server = oauth_sandbox.server
+    clock = sandbox(server, "/_sandbox/clock")["offset"]
+    oauth_sandbox.expire(max(stored(store, account).access_expires_at for account in accounts))
+    before = oauth_stats(server)
+    outcomes: list[AuthError | None] = []
     try:
-        before = oauth_stats(shopee_sandbox)
-        stopped = SHOPEE.client_factory(spent, tokens=provider_for(store, spent))
-        going = SHOPEE.client_factory(other, tokens=provider_for(store, other))
-        try:
-            with pytest.raises(AuthError) as info:
-                await stopped.find_by_sku("ANY")
-            assert await going.find_by_sku("ANY") is None  # the other account goes on
-        finally:
-            await stopped.aclose()
-            await going.aclose()
+        for account in accounts:
+            client = oauth_sandbox.connector.client_factory(
+                account, tokens=provider_for(store, account)
+            )
+            try:
+                assert await client.find_by_sku("ANY") is None
+                outcomes.append(None)
+            except AuthError as error:
+                outcomes.append(error)
+            finally:
+                await client.aclose()
     finally:
-        sandbox(shopee_sandbox, "/_sandbox/clock", {"advance": -HOURS_5})
-    assert f"re-authorise with: ocop-sync auth {spent.name}" in str(info.value)
-    after = oauth_stats(shopee_sandbox)
-    assert after["refresh_refused"] - before["refresh_refused"] == 1  # tried once, no loop
-    assert after["refresh_calls"] - before["refresh_calls"] == 2  # that one and `other`'s
-    assert stored(store, spent).version == 1  # nothing written
+        sandbox(server, "/_sandbox/clock", {"offset": clock})
+    after = oauth_stats(server)
+    return outcomes, {key: after[key] - before[key] for key in ("refresh_calls", "refresh_refused")}
+
+
+async def test_a_refused_refresh_token_stops_that_account_with_the_reauthorise_command(
+    store: StateStore, oauth_sandbox: OAuthSandbox, secret_key: str
+) -> None:
+    refused, other = await two_authorised(store, oauth_sandbox, "refused")
+    stale = stored(store, refused)
+    # The marketplace stops honouring the stored refresh token (the seller cancelled the
+    # app's authorisation, the platform revoked it).
+    assert sandbox(oauth_sandbox.server, "/_sandbox/revoke", {"refresh_token": stale.refresh_token})
+    (stopped, going), moved = await one_call_each_after_expiry(
+        store, oauth_sandbox, [refused, other]
+    )
+    assert stopped is not None and going is None  # the other account goes on
+    assert "refused the refresh token" in str(stopped)  # an AuthError from the flow
+    assert f"re-authorise with: ocop-sync auth {refused.name}" in str(stopped)
+    assert stale.refresh_token not in str(stopped) and stale.access_token not in str(stopped)
+    assert moved["refresh_refused"] == 1  # tried once, no loop
+    assert moved["refresh_calls"] == 2  # that one and `other`'s
+    assert stored(store, refused).version == 1  # nothing written
+    assert stored(store, other).version == 2
+
+
+async def test_a_refresh_token_used_behind_the_stores_back_is_what_the_marketplace_says(
+    store: StateStore, oauth_sandbox: OAuthSandbox, secret_key: str
+) -> None:
+    """Shopee's refresh tokens work once: the stored one is then spent and the account stops.
+    The others' stay valid until their own expiry: the account goes on with it."""
+    flow = flow_of(oauth_sandbox)
+    reused, other = await two_authorised(store, oauth_sandbox, "reused")
+    # Someone refreshes with the stored refresh token behind the store's back (a restored
+    # backup, a second deployment): on a single-use marketplace it is now spent.
+    async with make_http_client(reused) as http:
+        await flow.refresh(reused, stored(store, reused), http)
+    (first, going), moved = await one_call_each_after_expiry(store, oauth_sandbox, [reused, other])
+    assert going is None  # the other account goes on
+    if flow.single_use_refresh:
+        assert first is not None
+        assert f"re-authorise with: ocop-sync auth {reused.name}" in str(first)
+    else:
+        assert first is None
+    assert moved["refresh_calls"] == 2  # that one and `other`'s
+    assert moved["refresh_refused"] == (1 if flow.single_use_refresh else 0)  # once, no loop
+    assert stored(store, reused).version == (1 if flow.single_use_refresh else 2)
 
 
 async def test_a_refresh_whose_answer_was_lost_stops_the_account_instead_of_retrying(
-    store: StateStore, shop: Account, shopee_sandbox: SandboxServer, secret_key: str
+    store: StateStore, seller: Account, oauth_sandbox: OAuthSandbox, secret_key: str
 ) -> None:
-    await authorize_sandbox_accounts(store, [shop])
+    await authorize_sandbox_accounts(store, [seller])
+    due = stored(store, seller).access_expires_at
     provider = StoredTokenProvider(
         TokenStore(store, cipher_from_env()),
-        shop,
-        SHOPEE.oauth,  # type: ignore[arg-type]
-        clock=lambda: utcnow() + timedelta(hours=4),  # due
+        seller,
+        flow_of(oauth_sandbox),
+        clock=lambda: due,  # due
     )
-    before = oauth_stats(shopee_sandbox)
-    sandbox(shopee_sandbox, "/_sandbox/config", {"fault_rate": 1.0, "faults": ["drop"]})
+    server = oauth_sandbox.server
+    before = oauth_stats(server)
+    sandbox(server, "/_sandbox/config", {"fault_rate": 1.0, "faults": ["drop"]})
     try:
         with pytest.raises(AuthError) as info:
             await provider.current()
     finally:
-        sandbox(shopee_sandbox, "/_sandbox/config", {"fault_rate": 0.0})
+        sandbox(server, "/_sandbox/config", {"fault_rate": 0.0})
     assert "answer to a token refresh was lost" in str(info.value)
-    assert f"re-authorise with: ocop-sync auth {shop.name}" in str(info.value)
-    after = oauth_stats(shopee_sandbox)
-    assert after["refreshes"] - before["refreshes"] == 1  # Shopee did rotate the pair...
+    assert f"re-authorise with: ocop-sync auth {seller.name}" in str(info.value)
+    after = oauth_stats(server)
+    assert after["refreshes"] - before["refreshes"] == 1  # the marketplace did refresh...
     assert after["refresh_calls"] - before["refresh_calls"] == 1  # ...and we asked once
-    assert stored(store, shop).version == 1
+    assert stored(store, seller).version == 1
+
+
+async def test_a_refusal_that_no_token_fixes_stops_the_account_without_a_refresh(
+    store: StateStore, seller: Account, oauth_sandbox: OAuthSandbox, secret_key: str
+) -> None:
+    await authorize_sandbox_accounts(store, [seller])
+    _, secret = oauth_sandbox.connector.credentials  # the app's id, then its secret
+    wrong = seller.model_copy(
+        update={"credentials": {**seller.credentials, secret: SecretStr("WrOnG-secret")}}
+    )
+    before = oauth_stats(oauth_sandbox.server)
+    client = oauth_sandbox.connector.client_factory(wrong, tokens=provider_for(store, wrong))
+    try:
+        with pytest.raises(AuthError):
+            await client.find_by_sku("ANY")
+    finally:
+        await client.aclose()
+    assert client.requests_sent == 1  # not retried, not refreshed
+    assert oauth_stats(oauth_sandbox.server)["refresh_calls"] == before["refresh_calls"]
+    assert stored(store, seller).version == 1
 
 
 async def test_tokens_never_appear_in_clear_in_the_database_logs_or_reprs(
     store: StateStore,
     state_url: str,
-    shop: Account,
-    shopee_sandbox: SandboxServer,
+    seller: Account,
+    oauth_sandbox: OAuthSandbox,
     secret_key: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    await authorize_sandbox_accounts(store, [shop])
-    first = stored(store, shop)
-    provider = provider_for(store, shop)
-    client = SHOPEE.client_factory(shop, tokens=provider)
+    await authorize_sandbox_accounts(store, [seller])
+    first = stored(store, seller)
+    provider = provider_for(store, seller)
+    client = oauth_sandbox.connector.client_factory(seller, tokens=provider)
     try:
-        sandbox(shopee_sandbox, "/_sandbox/clock", {"advance": HOURS_5})
+        oauth_sandbox.expire(first.access_expires_at)
         assert await client.find_by_sku("ANY") is None  # one refresh: a second pair
     finally:
         await client.aclose()
-    second = stored(store, shop)
+    second = stored(store, seller)
     secrets = {first.access_token, first.refresh_token, second.access_token, second.refresh_token}
     assert len(secrets) == 4
     raw = _database_bytes(store, state_url)

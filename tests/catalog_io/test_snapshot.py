@@ -4,15 +4,23 @@ built once per version of the file, shared by processes."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from sync.catalog_io import export_catalog, open_catalog
-from sync.catalog_io.snapshot import CatalogSnapshot, snapshot_file
+from sync.catalog_io import snapshot as snapshots
+from sync.catalog_io.snapshot import (
+    CatalogSnapshot,
+    SnapshotFailed,
+    SnapshotPending,
+    snapshot_file,
+)
 from sync.plan import product_hash
 from sync.samples.bac_kan import build_bac_kan_catalog
 
@@ -99,3 +107,68 @@ def test_processes_asking_at_once_build_one_snapshot_and_read_the_same(
     assert len(outs) == 1 and outs.pop().endswith(" 182")
     assert len(list(own_cache.glob("catalog-*.sqlite"))) == 1
     assert not list(own_cache.glob("*.partial"))
+
+
+def _until_built(path: Path, timeout: float = 120.0) -> Path:
+    """Ask like a worker task does until the detached builder is done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return snapshot_file(path, wait=False)
+        except SnapshotPending:
+            assert time.monotonic() < deadline, "the detached builder never finished"
+            time.sleep(0.1)
+
+
+def test_a_worker_never_builds_in_its_own_time_a_detached_process_does(
+    sample_csv: Path, own_cache: Path
+) -> None:
+    lock = next(iter(own_cache.glob("*.lock")), None)
+    assert lock is None  # nothing built yet
+    with pytest.raises(SnapshotPending):
+        snapshot_file(sample_csv, wait=False)
+    (builder,) = snapshots._builders  # started, detached, in a session of its own
+    assert os.getsid(builder.pid) == builder.pid
+    assert CatalogSnapshot(_until_built(sample_csv)).count == 182
+    assert builder.wait(timeout=60) == 0
+
+
+def test_while_a_builder_holds_the_lock_no_second_one_is_started(
+    sample_csv: Path, own_cache: Path
+) -> None:
+    # A first ask to learn the lock's place (it starts a builder, which we let finish).
+    snapshots._builders.clear()
+    with pytest.raises(SnapshotPending):
+        snapshot_file(sample_csv, wait=False)
+    _until_built(sample_csv)
+    os.utime(sample_csv, ns=(2, 2))  # a new version of the file
+    snapshots._builders.clear()
+    (lock,) = own_cache.glob("*.lock")
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a builder at work would
+        for _ in range(3):
+            with pytest.raises(SnapshotPending):
+                snapshot_file(sample_csv, wait=False)
+        assert snapshots._builders == []
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    assert CatalogSnapshot(_until_built(sample_csv)).count == 182
+
+
+def test_a_catalog_that_cannot_be_read_fails_the_waiting_tasks_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "catalog.xlsx"
+    broken.write_bytes(b"not a workbook at all")
+    deadline = time.monotonic() + 120
+    with pytest.raises(SnapshotFailed) as failed:
+        while time.monotonic() < deadline:
+            try:
+                snapshot_file(broken, wait=False)
+            except SnapshotPending:
+                time.sleep(0.1)
+    assert str(broken) in str(failed.value)
+    # Reported, not retried in a loop: the next ask fails at once, no new builder.
+    snapshots._builders.clear()
+    with pytest.raises(SnapshotFailed):
+        snapshot_file(broken, wait=False)
+    assert snapshots._builders == []

@@ -1,10 +1,10 @@
 """Alibaba.com (ICBU Open Platform): the documented signing of `/sync` calls and of the
-token exchange, the mapping's rules on Vietnamese data, OAuth and the token lifecycle
-against the sandbox."""
+token exchange, the mapping's rules on Vietnamese data, the consent code and the access
+token kept out of logs, against the sandbox. The token lifecycle (refresh once, refused
+and lost refreshes) is tests/auth's, for every OAuth marketplace."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 from decimal import Decimal
@@ -12,24 +12,21 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from connectors.alibaba import CONNECTOR, api
 from connectors.alibaba.client import AlibabaClient, make_client
 from connectors.alibaba.oauth import OAUTH
 from connectors.alibaba.photobank import image_key
 from connectors.alibaba.rules import SUBJECT_MAX
-from connectors.alibaba.sandbox import sandbox_account, sandbox_credentials
+from connectors.alibaba.sandbox import KEYS, sandbox_account
 from connectors.alibaba.signing import sign, string_to_sign, timestamp_ms
-from connectors.base import Listing
 from connectors.errors import AuthError
 from connectors.http import make_http_client
 from connectors.sandbox import SandboxServer
 from connectors.sandbox.tokens import MemoryTokenProvider
 from sync.settings import Account, PriceRules, StockRules
 from tests.connectors import alibaba_kit
-from tests.connectors.conftest import sandbox_call
-from tests.connectors.oauth_seller import DAY, TODAY, stats
+from tests.connectors.oauth_seller import TODAY
 from tests.factories import make_product, product_data
 
 MAPPING = CONNECTOR.mapping
@@ -94,7 +91,7 @@ def signed_post(
 ) -> Any:
     """A hand-made call signed by the documented rule, computed here independently."""
     seller = params["app_key"].removeprefix("ak-")
-    secret = sandbox_credentials(seller)["app_secret"]
+    secret = KEYS.secret(seller)
     text = api_path + "".join(k + v for k, v in sorted(params.items()))
     params = {
         **params,
@@ -283,62 +280,6 @@ async def test_a_consent_code_works_once_and_grants_hide_their_tokens(account: A
         with pytest.raises(AuthError) as info:
             await OAUTH.exchange_code(account, location.params["code"], None, http)
     assert info.value.code == api.INVALID_CODE
-
-
-async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_calls(
-    client: AlibabaClient,
-    tokens: MemoryTokenProvider,
-    server: SandboxServer,
-    listings: list[Listing],
-) -> None:
-    await client.create(listings[0])
-    before = stats(server)["token_refreshes"]
-    sandbox_call(server, "/_sandbox/clock", {"advance": 31 * DAY})  # past the 30-day token
-    try:
-        found = await asyncio.gather(*(client.find_by_sku(listings[0].sku) for _ in range(8)))
-    finally:
-        sandbox_call(server, "/_sandbox/clock", {"offset": 0})
-    assert all(item is not None for item in found)
-    assert tokens.refreshes == 1 and stats(server)["token_refreshes"] - before == 1
-
-
-async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_in_it(
-    client: AlibabaClient, tokens: MemoryTokenProvider, server: SandboxServer
-) -> None:
-    stale = tokens.tokens
-    sandbox_call(server, "/_sandbox/clock", {"advance": 61 * DAY})  # past the refresh token
-    try:
-        with pytest.raises(AuthError) as info:
-            await client.find_by_sku("ANY")
-    finally:
-        sandbox_call(server, "/_sandbox/clock", {"offset": 0})
-    assert info.value.code == api.ILLEGAL_REFRESH_TOKEN
-    for secret in (stale.access_token, stale.refresh_token):
-        assert secret not in str(info.value)
-
-
-async def test_a_refresh_token_works_once(account: Account, tokens: MemoryTokenProvider) -> None:
-    spent = tokens.tokens
-    await tokens.refreshed(spent)
-    async with make_http_client(account) as http:
-        with pytest.raises(AuthError):
-            await OAUTH.refresh(account, spent, http)
-
-
-async def test_a_wrong_app_secret_is_an_auth_error_without_a_refresh(
-    account: Account, tokens: MemoryTokenProvider
-) -> None:
-    wrong = account.model_copy(
-        update={"credentials": {**account.credentials, "app_secret": SecretStr("nope")}}
-    )
-    client = make_client(wrong, tokens=tokens)
-    try:
-        with pytest.raises(AuthError) as info:
-            await client.find_by_sku("ANY")
-    finally:
-        await client.aclose()
-    assert info.value.code == api.INCOMPLETE_SIGNATURE and tokens.refreshes == 0
-    assert client.requests_sent == 1
 
 
 def test_the_client_factory_needs_a_token_provider(account: Account) -> None:

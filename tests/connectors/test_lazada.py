@@ -1,9 +1,10 @@
-"""Lazada: the documented signature, mapping, batching, throttle, token refresh and paging,
-against the Lazada sandbox over real loopback HTTP."""
+"""Lazada: the documented signature, mapping, batching, throttle, consent code and paging,
+against the Lazada sandbox over real loopback HTTP. The token lifecycle (refresh once,
+refused and lost refreshes, tokens never in clear) is tests/auth's, for every OAuth
+marketplace."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -27,7 +28,6 @@ from connectors.sandbox.tokens import MemoryTokenProvider
 from sync.settings import Account, PriceRules
 from tests.connectors.conftest import sandbox_call
 from tests.connectors.oauth_seller import (
-    DAY,
     TODAY,
     authorised,
     fresh_seller,
@@ -258,48 +258,6 @@ async def test_sandbox_throttle_answer_is_honoured_as_retry_after(
 
 
 # -- tokens ------------------------------------------------------------------------------------
-async def test_an_expired_access_token_is_refreshed_once_for_many_concurrent_calls(
-    client: LazadaClient,
-    tokens: MemoryTokenProvider,
-    server: SandboxServer,
-    listings: list[Listing],
-) -> None:
-    await client.create(listings[0])
-    before = stats(server)["token_refreshes"]
-    sandbox_call(server, "/_sandbox/clock", {"advance": 8 * DAY})  # past the 7-day token
-    found = await asyncio.gather(*(client.find_by_sku(listings[0].sku) for _ in range(10)))
-    assert all(item is not None for item in found)
-    assert tokens.refreshes == 1 and stats(server)["token_refreshes"] - before == 1
-
-
-async def test_a_refused_refresh_stops_the_call_with_an_auth_error_and_no_token_in_it(
-    client: LazadaClient, tokens: MemoryTokenProvider, server: SandboxServer
-) -> None:
-    stale = tokens.tokens
-    sandbox_call(server, "/_sandbox/clock", {"advance": 15 * DAY})  # past the refresh token too
-    with pytest.raises(AuthError) as info:
-        await client.find_by_sku("ANY")
-    assert info.value.code == api.ILLEGAL_REFRESH_TOKEN
-    for secret in (stale.access_token, stale.refresh_token):
-        assert secret not in str(info.value) and secret not in repr(tokens.tokens)
-
-
-async def test_a_wrong_app_secret_is_an_auth_error_without_a_refresh(
-    account: Account, tokens: MemoryTokenProvider, server: SandboxServer
-) -> None:
-    from pydantic import SecretStr
-
-    wrong = account.model_copy(
-        update={"credentials": {**account.credentials, "app_secret": SecretStr("nope")}}
-    )
-    client = make_client(wrong, tokens=tokens)
-    try:
-        with pytest.raises(AuthError) as info:
-            await client.find_by_sku("ANY")
-    finally:
-        await client.aclose()
-    assert info.value.code == api.INCOMPLETE_SIGNATURE and tokens.refreshes == 0
-    assert client.requests_sent == 1
 
 
 async def test_the_gateway_refuses_a_timestamp_more_than_7200_seconds_off(

@@ -1,6 +1,7 @@
 """TikTok Shop specifics: the documented signature, the mapping's rules on Vietnamese data,
-the sandbox's gateway (tokens on a movable clock, one refresh for many expired calls,
-throttle), the audit, page tokens, partial errors and images reused by content hash."""
+the sandbox's gateway (credential refusals, throttle), the audit, page tokens, partial
+errors and images reused by content hash. The token lifecycle (refresh once, refused and
+lost refreshes, tokens never in clear) is tests/auth's, for every OAuth marketplace."""
 
 from __future__ import annotations
 
@@ -228,27 +229,6 @@ async def test_a_rejected_product_carries_tiktoks_reasons(
     found = await client.find_by_sku("AUD-2")
     assert found is not None and found.audit is AuditState.REJECTED and found.status == "FAILED"
     assert any("medical claim" in reason for reason in found.audit_reasons)
-
-
-async def test_an_expired_token_is_refreshed_once_for_many_concurrent_calls(
-    client: TikTokClient, tokens: MemoryTokenProvider, shop: Account, server: SandboxServer
-) -> None:
-    await client.create(_listing(shop, "TOK-1"))
-    stale = tokens.tokens
-    sandbox_call(server, "/_sandbox/clock", {"advance": 8 * DAY})  # past the 7-day token
-    found = await asyncio.gather(*(client.find_by_sku("TOK-1") for _ in range(8)))
-    assert all(item is not None and item.sku == "TOK-1" for item in found)
-    assert tokens.refreshes == 1 and tokens.tokens.access_token != stale.access_token
-    assert _stats(server)["token_refreshes"][shop.name] == 1
-
-
-async def test_a_refused_refresh_stops_the_account_with_the_fix(
-    client: TikTokClient, shop: Account, server: SandboxServer
-) -> None:
-    sandbox_call(server, "/_sandbox/clock", {"advance": 366 * DAY})  # refresh token gone too
-    with pytest.raises(AuthError) as info:
-        await client.find_by_sku("ANY")
-    assert f"ocop-sync auth {shop.name}" in str(info.value)
 
 
 async def test_a_wrong_app_secret_is_an_auth_error_not_a_refresh(

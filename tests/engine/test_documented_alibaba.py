@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from connectors.alibaba.sandbox import sandbox_credentials
+from connectors.alibaba.sandbox import KEYS
 from connectors.sandbox import SandboxServer
 from sync.catalog import Image
 from sync.catalog_io import export_catalog, load_catalog
@@ -72,7 +72,7 @@ def on_sandbox(
     options["authorize_url"] = server.base_url + "/oauth/authorize"
     if fetch is not None:
         options["photobank_fetch"] = fetch
-    identity = sandbox_credentials(name)
+    identity = KEYS.credentials(name)
     account["credentials"]["app_key"] = identity["app_key"]
     # The doc keeps app_secret out of the file: it comes from the environment.
     assert "app_secret" not in account["credentials"]

@@ -225,6 +225,8 @@ def deploy(tmp_path: Path, redis_url: str, pg_url: str) -> Iterator[Callable[...
             "OCOP_SYNC_REDIS_URL": redis or redis_url,
             "PYTHONUNBUFFERED": "1",
             "COLUMNS": "200",
+            # The workers' catalog snapshots go with the deployment, not to the temp dir.
+            "OCOP_SYNC_CACHE_DIR": str(root / "cache"),
         }
         env.update({f"OCOP_SYNC_WORKER_{k.upper()}": str(v) for k, v in tuning.items()})
         deployment = Deployment(root, config, env)

@@ -123,3 +123,21 @@ def test_a_planning_message_delivered_again_after_its_run_ended_frees_the_accoun
     result = d.cli("sync", "--via", "celery", "--wait")
     assert result.returncode == 0 and "already running" not in result.stdout, result.stdout
     assert len(runs_of(pg_url, account.name)) == 2
+
+
+def test_a_catalog_the_workers_cannot_read_is_reported_not_retried_and_exits_2(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str
+) -> None:
+    account = sandbox_account("voso", slow_voso.base_url)
+    d = deploy([account], sample_catalog(5))
+    d.worker("w", concurrency=1)
+    catalog = d.root / "catalog.json"
+    catalog.write_text("{ this is not the catalog", encoding="utf-8")  # a save gone wrong
+
+    # The worker hands the snapshot to a detached builder, whose failure comes back to the
+    # planning task (and to the operator) with the file's name: no run, no retry loop.
+    cli = d.cli("sync", "--via", "celery", "--wait")
+    assert cli.returncode == 2, cli.stdout + cli.stderr
+    assert "not planned" in cli.stderr and str(catalog) in cli.stderr, cli.stderr
+    assert "Traceback" not in cli.stdout + cli.stderr
+    assert runs_of(pg_url, account.name) == []
