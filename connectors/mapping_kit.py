@@ -45,7 +45,6 @@ def listings_per_variant(
     product: Product,
     account: Account,
     map_variant: MapVariant,
-    *,
     shared: list[ListingIssue],
     images_max: int,
     says: str,

@@ -41,13 +41,9 @@ class AlibabaMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Alibaba.com would reject or that is missing."""
+        shared = _product_issues(product, today)
         return listings_per_variant(
-            product,
-            account,
-            _map_variant,
-            shared=_product_issues(product, today),
-            images_max=IMAGES_MAX,
-            says="Alibaba.com shows",
+            product, account, _map_variant, shared, IMAGES_MAX, "Alibaba.com shows"
         )
 
 

@@ -41,13 +41,9 @@ class LazadaMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Lazada would reject or that is missing."""
+        shared = product_issues(product, today)
         return listings_per_variant(
-            product,
-            account,
-            _map_variant,
-            shared=product_issues(product, today),
-            images_max=IMAGES_MAX,
-            says="Lazada takes",
+            product, account, _map_variant, shared, IMAGES_MAX, "Lazada takes"
         )
 
 

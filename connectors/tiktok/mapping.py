@@ -43,13 +43,9 @@ class TikTokMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue TikTok Shop would reject or lacks."""
+        shared = product_issues(product, today)
         return listings_per_variant(
-            product,
-            account,
-            _map_variant,
-            shared=product_issues(product, today),
-            images_max=IMAGES_MAX,
-            says="TikTok Shop takes",
+            product, account, _map_variant, shared, IMAGES_MAX, "TikTok Shop takes"
         )
 
 
