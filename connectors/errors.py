@@ -2,8 +2,9 @@
 
 - RetriableError: connect error, timeout, 5xx, 429, a marketplace's throttle answer.
 - ItemRejected: fatal for this listing (validation), recorded with the marketplace message.
-- AccountError: fatal for the whole account — AuthError (bad credentials or signature) or
-  Unreachable (the marketplace did not answer connections N times in a row).
+- AccountError: fatal for the whole account — AuthError (bad credentials or signature),
+  Unreachable (the marketplace did not answer connections N times in a row) or
+  ImagesUnreachable (no source image could be downloaded, connectors/image_upload.py).
 Messages never contain secrets: clients build them from the marketplace's answer only.
 """
 
@@ -66,3 +67,8 @@ class AuthError(AccountError):
 class Unreachable(AccountError):
     """The account's marketplace refused or dropped connections too often in a row (the
     circuit breaker is open): fail fast instead of retrying every listing on its own."""
+
+
+class ImagesUnreachable(AccountError):
+    """No source image could be downloaded for a marketplace that takes image bytes
+    (connectors/image_upload.py): every listing would fail on its own, so the account stops."""

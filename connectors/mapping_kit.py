@@ -1,5 +1,6 @@
 """Pieces every marketplace mapping needs alike: the product's images in the order buyers
-see them, the issues every listing of a product shares, and weights in kilograms.
+see them, the issues every listing of a product shares, one listing per variant, and
+weights in kilograms.
 
 What differs between marketplaces (image limits, how they word a cut, package sides, the
 rules of each field) stays in connectors/<name>/; these helpers take it as arguments.
@@ -8,11 +9,17 @@ Vietnamese listing sentences live in connectors/listing_text.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from connectors.base import ListingIssue
-from sync.catalog import Product
+from connectors.base import Listing, ListingIssue
+from sync.catalog import Product, Variant
+from sync.settings import Account
+
+# (product, variant, account, the product's images, this variant's copy of the shared
+# issues) -> the variant's listing: what a marketplace's mapping writes itself.
+MapVariant = Callable[[Product, Variant, Account, list[str], list[ListingIssue]], Listing]
 
 
 def image_urls(product: Product, limit: int | None = None) -> list[str]:
@@ -32,6 +39,28 @@ def images_cut_warning(product: Product, limit: int, says: str) -> ListingIssue 
         f"{len(product.images)} images, {says} {limit}: the rest are left out",
         "warning",
     )
+
+
+def listings_per_variant(
+    product: Product,
+    account: Account,
+    map_variant: MapVariant,
+    shared: list[ListingIssue],
+    images_max: int,
+    says: str,
+) -> list[Listing]:
+    """One listing per variant, for marketplaces that list each variant on its own.
+
+    Every variant gets the product's images (primary first, at most `images_max`) and its
+    own copy of the `shared` issues plus the warning when images are cut (`says` names the
+    marketplace, as in `images_cut_warning`); `map_variant` adds the rest."""
+    images = image_urls(product, images_max)
+    cut = images_cut_warning(product, images_max, says)
+    if cut is not None:
+        shared = [*shared, cut]
+    return [
+        map_variant(product, variant, account, images, list(shared)) for variant in product.variants
+    ]
 
 
 def product_issues(product: Product, today: date) -> list[ListingIssue]:

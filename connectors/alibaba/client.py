@@ -28,12 +28,13 @@ from connectors.alibaba.item_schema import (
     price_stock_values,
     remote_listing,
 )
-from connectors.alibaba.photobank import Photobank
+from connectors.alibaba.photobank import Photobank, cache_for
 from connectors.alibaba.schema import Image, ItemSchema, document_xml
 from connectors.alibaba.signing import sign, timestamp_ms
 from connectors.base import ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
+from connectors.image_upload import ImageFetcher
 from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
 from sync.settings import Account
 
@@ -55,9 +56,15 @@ class AlibabaClient(HttpClient):
         provider = provider_or_fix(account, tokens, "Alibaba.com needs the seller's authorisation")
         super().__init__(account, **kwargs)
         self.tokens = provider
-        # Our sandbox serves no image files: the URL's own bytes stand in for the image.
-        self.fetch_images = bool(account.options.get("photobank_fetch", True))
-        self.photobank = Photobank(account, self.call, self._download, self._upload)
+        # Real sellers' images are downloaded and their bytes uploaded; with
+        # `photobank_fetch = false` (our sandbox, which needs no image bytes) the URL's own
+        # bytes stand in for the image.
+        self.images = ImageFetcher(
+            self.http, account, option="photobank_fetch", title="Alibaba.com"
+        )
+        self.photobank = Photobank(
+            cache_for(account.base_url, account.name), self.call, self.images, self._upload
+        )
 
     # -- protocol hooks ---------------------------------------------------------------------
     async def prepare(self, request: httpx.Request) -> None:
@@ -224,7 +231,7 @@ class AlibabaClient(HttpClient):
     async def _document(self, listing: Listing) -> str:
         schema = await self.schema(str(listing.content["category_id"]))
         try:
-            images = await self.photobank.files(
+            images = await self.photobank.resolve(
                 list(listing.content["image_files"]), listing.images
             )
         except KeyError as missing:
@@ -247,21 +254,6 @@ class AlibabaClient(HttpClient):
         product = (await self.call(api.PRODUCT_GET, {"product_id": product_id}))["product"]
         urls = [str(u) for u in (product.get("main_image") or {}).get("images") or []]
         return remote_listing(product, await self.photobank.keys(urls))
-
-    async def _download(self, source: str) -> bytes:
-        if not self.fetch_images:
-            return source.encode()
-        try:
-            image = await self.http.get(source)  # the image host, not the marketplace
-        except httpx.HTTPError as exc:
-            raise RetriableError(
-                f"cannot download image {source} ({type(exc).__name__})", account=self.account.name
-            ) from None
-        if image.status_code != 200:
-            raise ItemRejected(
-                f"image {source} answered HTTP {image.status_code}", account=self.account.name
-            )
-        return image.content
 
     async def _upload(self, data: bytes, name: str) -> Image:
         """photobank.upload (multipart; the file is not signed) -> file_id, photobank_url."""

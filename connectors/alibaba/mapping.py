@@ -23,7 +23,7 @@ from connectors.alibaba.rules import (
     price_problem,
 )
 from connectors.base import Listing, ListingIssue
-from connectors.mapping_kit import image_urls, images_cut_warning, listability_issue
+from connectors.mapping_kit import listings_per_variant, product_issues
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_usd, stock_shown
 from sync.settings import Account
@@ -42,14 +42,9 @@ class AlibabaMapping:
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Alibaba.com would reject or that is missing."""
         shared = _product_issues(product, today)
-        images = image_urls(product, IMAGES_MAX)
-        cut = images_cut_warning(product, IMAGES_MAX, "Alibaba.com shows")
-        if cut is not None:
-            shared.append(cut)
-        return [
-            _map_variant(product, variant, account, images, list(shared))
-            for variant in product.variants
-        ]
+        return listings_per_variant(
+            product, account, _map_variant, shared, IMAGES_MAX, "Alibaba.com shows"
+        )
 
 
 def _map_variant(
@@ -103,23 +98,13 @@ def _content(
 
 
 def _product_issues(product: Product, today: date) -> list[ListingIssue]:
-    issues: list[ListingIssue] = []
-    listability = listability_issue(product, today)
-    if listability is not None:
-        issues.append(listability)
+    """Every marketplace's product issues, then Alibaba.com's own: English and keywords."""
+    issues = product_issues(product, today)
     if not product.name_en:
         issues.append(
             ListingIssue(
                 "name_en",
                 "no English name: the subject uses the Vietnamese name without diacritics",
-                "warning",
-            )
-        )
-    if not product.description:
-        issues.append(
-            ListingIssue(
-                "description",
-                "no product description: the listing describes only the OCOP facts",
                 "warning",
             )
         )

@@ -24,7 +24,7 @@ from connectors.lazada.rules import (
     stock_problem,
 )
 from connectors.listing_text import ingredient_sentences, producer_sentence
-from connectors.mapping_kit import image_urls, images_cut_warning, kilograms, product_issues
+from connectors.mapping_kit import kilograms, listings_per_variant, product_issues
 from sync.catalog import Product, Variant
 from sync.pricing import marketplace_price_vnd, stock_shown
 from sync.settings import Account
@@ -42,14 +42,9 @@ class LazadaMapping:
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue Lazada would reject or that is missing."""
         shared = product_issues(product, today)
-        images = image_urls(product, IMAGES_MAX)
-        cut = images_cut_warning(product, IMAGES_MAX, "Lazada takes")
-        if cut is not None:
-            shared.append(cut)
-        return [
-            _map_variant(product, variant, account, images, list(shared))
-            for variant in product.variants
-        ]
+        return listings_per_variant(
+            product, account, _map_variant, shared, IMAGES_MAX, "Lazada takes"
+        )
 
 
 def _map_variant(

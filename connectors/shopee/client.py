@@ -27,6 +27,7 @@ from connectors.errors import (
     ThrottledError,
 )
 from connectors.http import HttpClient, RetryPolicy, parse_retry_after
+from connectors.image_upload import ImageFetcher
 from connectors.oauth import TokenProvider, Tokens, hide_tokens_in_http_logs
 from connectors.ratelimit import RateLimiter
 from connectors.shopee import api
@@ -79,7 +80,7 @@ class ShopeeClient(CatalogCalls, HttpClient):
         hide_tokens_in_http_logs()  # the access token travels in every URL's query
         # Our sandbox takes `image_url` instead of the bytes (no image server in tests);
         # the real media space needs the bytes, so fetching is the default.
-        self.fetch_images = bool(account.options.get("media_fetch", True))
+        self.images = ImageFetcher(self.http, account, option="media_fetch", title="Shopee")
         self.media = MediaSpace(account, self._upload)
         self._item_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -135,22 +136,11 @@ class ShopeeClient(CatalogCalls, HttpClient):
 
     async def _upload(self, source: str) -> str:
         """media_space/upload_image of one image; its image id."""
-        if not self.fetch_images:
+        if not self.images.fetch:
             data = await self._call("POST", api.UPLOAD_IMAGE, data={"image_url": source})
         else:
-            try:
-                image = await self.http.get(source)  # the image host, not Shopee
-            except httpx.HTTPError as exc:
-                raise RetriableError(
-                    f"cannot download image {source} ({type(exc).__name__})",
-                    account=self.account.name,
-                ) from None
-            if image.status_code != 200:
-                raise ItemRejected(
-                    f"image {source} answered HTTP {image.status_code}", account=self.account.name
-                )
-            kind = image.headers.get("content-type", "image/jpeg")
-            files = {"image": ("image", image.content, kind)}
+            image = await self.images.fetch_image(source)
+            files = {"image": ("image", image.data, image.content_type)}
             data = await self._call("POST", api.UPLOAD_IMAGE, files=files)
         return str(data["image_info"]["image_id"])
 

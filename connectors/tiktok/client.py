@@ -19,12 +19,13 @@ from typing import Any
 import httpx
 
 from connectors.base import ItemResult, Listing
-from connectors.errors import AuthError, ItemRejected, MarketplaceError, RetriableError
+from connectors.errors import AuthError, ItemRejected, MarketplaceError
 from connectors.http import HttpClient
+from connectors.image_upload import ImageFetcher, Uploader
 from connectors.oauth import TokenProvider, Tokens
 from connectors.tiktok import api, envelope
 from connectors.tiktok.audit import REVIEWS, TikTokRemoteListing, audit_reasons, audit_state
-from connectors.tiktok.images import ImageUploader, shop_images
+from connectors.tiktok.images import shop_images
 from connectors.tiktok.signing import MULTIPART, sign, signed_body, timestamp
 from connectors.tiktok.tokens import ConfiguredTokens
 from sync.settings import Account
@@ -51,9 +52,9 @@ class TikTokClient(HttpClient):
         self.warehouse_id = str(account.options.get("warehouse_id", ""))
         # Our sandbox does not serve image files: with `image_fetch = false` the URL's own
         # bytes stand in for the image (ours, for tests). Real shops download the image.
-        self.fetch_images = bool(account.options.get("image_fetch", True))
+        self.fetcher = ImageFetcher(self.http, account, option="image_fetch", title="TikTok Shop")
         cache = shop_images(account.base_url, account.name)
-        self.images = ImageUploader(cache, self._download, self._upload)
+        self.images = Uploader(cache, self.fetcher, self._upload, str)
         self.sku_ids = _SKU_IDS.setdefault((account.base_url, account.name), {})
         self.token_refreshes = 0
 
@@ -241,7 +242,7 @@ class TikTokClient(HttpClient):
         """Listing -> Create/Edit Product body: uploaded image URIs, one SKU, VND price."""
         content = dict(listing.content)
         try:
-            uris = await self.images.uris(list(content.pop("main_images")), listing.images)
+            uris = await self.images.resolve(list(content.pop("main_images")), listing.images)
         except KeyError as missing:
             raise ItemRejected(
                 f"image {missing} is neither uploaded nor among the listing's images",
@@ -268,7 +269,7 @@ class TikTokClient(HttpClient):
             "title": product.get("title", ""),
             "description": product.get("description", ""),
             "category_id": str(leaf.get("id", "")),
-            "main_images": self.images.keys(
+            "main_images": self.images.known_keys(
                 [str(i.get("uri")) for i in product.get("main_images") or []]
             ),
             "package_weight": _pick(product.get("package_weight"), ("value", "unit")),
@@ -286,27 +287,12 @@ class TikTokClient(HttpClient):
             )
         return content
 
-    async def _download(self, source: str) -> bytes:
-        if not self.fetch_images:
-            return source.encode()
-        try:
-            image = await self.http.get(source)  # the image host, not TikTok
-        except httpx.HTTPError as exc:
-            raise RetriableError(
-                f"cannot download image {source} ({type(exc).__name__})", account=self.account.name
-            ) from None
-        if image.status_code != 200:
-            raise ItemRejected(
-                f"image {source} answered HTTP {image.status_code}", account=self.account.name
-            )
-        return image.content
-
-    async def _upload(self, data: bytes, name: str) -> str:
+    async def _upload(self, data: bytes, key: str, digest: str) -> str:
         """Upload Product Image (multipart, so the body is not signed); returns its URI."""
         response = await self.request(
             "POST",
             api.UPLOAD_IMAGE,
-            files={"data": (name, data, "image/jpeg")},
+            files={"data": (f"{key}.jpg", data, "image/jpeg")},
             data={"use_case": api.MAIN_IMAGE},
         )
         uploaded = (envelope.body_of(response) or {}).get("data") or {}

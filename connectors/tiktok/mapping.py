@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.base import Listing, ListingIssue
 from connectors.listing_text import ingredient_sentences, producer_sentence, traceability_sentence
-from connectors.mapping_kit import image_urls, images_cut_warning, kilograms, product_issues
+from connectors.mapping_kit import kilograms, listings_per_variant, product_issues
 from connectors.tiktok.api import LENGTH_UNIT, WEIGHT_UNIT
 from connectors.tiktok.images import image_key
 from connectors.tiktok.rules import (
@@ -43,15 +43,10 @@ class TikTokMapping:
 
     def map_product(self, product: Product, account: Account, today: date) -> list[Listing]:
         """The product's listings, with every issue TikTok Shop would reject or lacks."""
-        images = image_urls(product, IMAGES_MAX)
         shared = product_issues(product, today)
-        cut = images_cut_warning(product, IMAGES_MAX, "TikTok Shop takes")
-        if cut is not None:
-            shared.append(cut)
-        return [
-            _map_variant(product, variant, account, images, list(shared))
-            for variant in product.variants
-        ]
+        return listings_per_variant(
+            product, account, _map_variant, shared, IMAGES_MAX, "TikTok Shop takes"
+        )
 
 
 def _map_variant(

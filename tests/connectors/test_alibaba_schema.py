@@ -52,7 +52,7 @@ async def test_item_schemas_of_sample_products_keep_the_rendered_schema(
         listing = CONNECTOR.mapping.map_product(product, account, TODAY)[0]
         assert listing.ok, listing.issues
         schema = await client.schema(str(listing.content["category_id"]))
-        images = await client.photobank.files(listing.content["image_files"], listing.images)
+        images = await client.photobank.resolve(listing.content["image_files"], listing.images)
         text = document_xml(schema, f.item_values(schema, listing, images))
         root = ET.fromstring(text)
         fields = {el.get("id"): el for el in root.findall("field")}
@@ -118,7 +118,7 @@ async def test_the_sandbox_refuses_documents_that_break_the_rendered_schema(
 ) -> None:
     listing = listings[0]
     schema = await client.schema(str(listing.content["category_id"]))
-    images = await client.photobank.files(listing.content["image_files"], listing.images)
+    images = await client.photobank.resolve(listing.content["image_files"], listing.images)
     good = document_xml(schema, f.item_values(schema, listing, images))
     with pytest.raises(ItemRejected) as info:
         await client.call(api.SCHEMA_ADD, publish(listing, breakage(good)), retry=False)  # type: ignore[operator]
