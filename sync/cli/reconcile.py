@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sync.cli.app import Exit, console, err_console
-from sync.cli.common import print_failures, print_json, progress_bar, reports_table, user_errors
+from sync.cli.common import print_failures, print_json, reports_table, user_errors
 from sync.executor import RunReport
 from sync.reconcile import ReconcileReport
 from sync.settings import Settings
@@ -87,13 +87,13 @@ def reconcile_via_celery(
     """Each account's scan and repair run on the workers (each under the account's lease,
     waiting while another run holds it); the scans are reported when they are over, and
     with `wait` the repair runs are followed to their end like `sync --via celery --wait`."""
-    from sync.cli.workers import print_answer, use_config
+    from sync.cli.workers import follow_runs, print_answer, use_config
     from sync.runner import select_accounts
 
     with user_errors():
         names = [a.name for a in select_accounts(settings, accounts)]
         use_config(config)
-    from workers.dispatch import NoWorker, reconcile_on_workers, run_reports, wait_for_runs
+    from workers.dispatch import NoWorker, reconcile_on_workers, run_reports
 
     def waiting(account: str) -> None:  # on stderr, also with --json
         err_console.print(
@@ -138,19 +138,7 @@ def reconcile_via_celery(
     if not as_json:
         for answer in unreadable:
             print_answer(answer, as_json)
-    total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
-    with progress_bar(max(total, 1), enabled=not as_json) as bar:
-        task = bar.add_task("reconcile via celery", total=total or None)
-        lost = wait_for_runs(
-            settings,
-            dispatched.run_ids,
-            progress=lambda finished, planned: bar.update(task, completed=finished, total=planned),
-        )
-    for run_id in lost:
-        err_console.print(
-            f"[red]run {run_id}: its record vanished from Redis[/red] (Redis lost its data?); "
-            "the next sync re-plans whatever it did not finish"
-        )
+    lost = follow_runs(settings, dispatched, "reconcile via celery", as_json)
     reports = run_reports(settings, dispatched)
     if unreadable:
         with contextlib.suppress(typer.Exit):  # the runs that did go are still reported

@@ -38,6 +38,7 @@ from sync.runner import (
     reconcile_accounts,
     sync_streamed,
 )
+from sync.settings import Settings
 
 SkusOpt = typer.Option([], "--sku", help="Only this variant or product SKU (repeatable).")
 
@@ -227,13 +228,7 @@ def _celery_run(
     flags: dict[str, Any],
 ) -> None:
     """--via celery: the workers plan and push; they use their own state URL."""
-    if state_url:
-        raise typer.BadParameter(
-            "--state-url cannot be combined with --via celery "
-            "(workers use the state URL of their configuration)"
-        )
-    with user_errors():
-        settings = settings_from(config)
+    settings = _celery_settings(config, state_url)
     run_via_celery(
         settings,
         accounts,
@@ -260,13 +255,7 @@ def reconcile(
     """Compare remote listings with the state; re-push hand edits; report unknown listings
     and SKUs listed more than once (`ocop-sync dedupe` removes the extra copies)."""
     if via is Via.celery:
-        if state_url:
-            raise typer.BadParameter(
-                "--state-url cannot be combined with --via celery "
-                "(workers use the state URL of their configuration)"
-            )
-        with user_errors():
-            settings = settings_from(config)
+        settings = _celery_settings(config, state_url)
         reconcile_via_celery(
             settings, account, config=config, catalog=catalog, wait=wait, as_json=as_json
         )
@@ -327,3 +316,15 @@ def dedupe(
         raise typer.Exit(Exit.FAILED)
     if report.busy:
         raise typer.Exit(Exit.BUSY)
+
+
+def _celery_settings(config: Path | None, state_url: str | None) -> Settings:
+    """The configuration a `--via celery` command sends runs with (the workers use the
+    state URL of their own configuration, so `--state-url` has no meaning there)."""
+    if state_url:
+        raise typer.BadParameter(
+            "--state-url cannot be combined with --via celery "
+            "(workers use the state URL of their configuration)"
+        )
+    with user_errors():
+        return settings_from(config)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ from sync.cli.app import Exit, app, console, err_console
 from sync.cli.common import ConfigOpt, finish, print_json, progress_bar, user_errors
 from sync.engine.clients import load_config
 from sync.settings import Settings
+
+if TYPE_CHECKING:
+    from workers.dispatch import Dispatched
 
 
 class Via(StrEnum):
@@ -176,7 +180,7 @@ def run_via_celery(
     with user_errors():
         names = [a.name for a in select_accounts(settings, accounts)]
         use_config(config)
-    from workers.dispatch import NoWorker, enqueue_runs, run_reports, wait_for_runs
+    from workers.dispatch import NoWorker, enqueue_runs, run_reports
 
     try:
         dispatched = enqueue_runs(
@@ -201,19 +205,7 @@ def run_via_celery(
         if unreadable:
             raise typer.Exit(Exit.USAGE)
         return
-    total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
-    with progress_bar(max(total, 1), enabled=not as_json) as bar:
-        task = bar.add_task(f"{kind} via celery", total=total or None)
-        lost = wait_for_runs(
-            settings,
-            dispatched.run_ids,
-            progress=lambda done, planned: bar.update(task, completed=done, total=planned),
-        )
-    for run_id in lost:
-        err_console.print(
-            f"[red]run {run_id}: its record vanished from Redis[/red] (Redis lost its data?); "
-            "the next sync re-plans whatever it did not finish"
-        )
+    lost = follow_runs(settings, dispatched, f"{kind} via celery", as_json)
     if as_json:
         for answer in unreadable:
             err_console.print(f"{answer.get('account')}: not planned — {answer.get('error')}")
@@ -224,6 +216,27 @@ def run_via_celery(
     finish(run_reports(settings, dispatched), kind, as_json)
     if lost:
         raise typer.Exit(Exit.FAILED)
+
+
+def follow_runs(settings: Settings, dispatched: Dispatched, label: str, as_json: bool) -> list[int]:
+    """Follow the dispatched runs to their end with a progress bar; the runs whose record
+    Redis lost (each said once on stderr)."""
+    from workers.dispatch import wait_for_runs
+
+    total = sum(int(a.get("operations") or 0) for a in dispatched.answers)
+    with progress_bar(max(total, 1), enabled=not as_json) as bar:
+        task = bar.add_task(label, total=total or None)
+        lost = wait_for_runs(
+            settings,
+            dispatched.run_ids,
+            progress=lambda done, planned: bar.update(task, completed=done, total=planned),
+        )
+    for run_id in lost:
+        err_console.print(
+            f"[red]run {run_id}: its record vanished from Redis[/red] (Redis lost its data?); "
+            "the next sync re-plans whatever it did not finish"
+        )
+    return lost
 
 
 def print_answer(answer: dict[str, object], as_json: bool) -> None:
