@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.catalogs import size_label
-from bench.report import FIGURE_KEYS, Figure, format_value
+from bench.report import FIGURE_KEYS, OPT_IN_KEYS, Figure, format_value
 
 
 def figure(data: dict[str, Any], key: str) -> Figure | None:
@@ -34,7 +34,7 @@ def table(runs: list[dict[str, Any]]) -> str:
         "|---|---|" + "---|" * len(runs) + "---|",
     ]
     marks = {True: "✅", False: "❌", None: ""}
-    for key in FIGURE_KEYS:
+    for key in FIGURE_KEYS + OPT_IN_KEYS:
         found = [figure(run, key) for run in runs]
         known = [f for f in found if f is not None]
         if not known:

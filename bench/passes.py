@@ -14,7 +14,9 @@ from connectors.registry import get_connector
 from sync.catalog import Catalog
 from sync.executor import RunReport, run_plans
 from sync.plan import AccountPlan, plan_all
+from sync.settings import Account
 from sync.state.index import BindingIndex
+from sync.state.store import StateStore
 from sync.stream import stream_sync
 
 
@@ -76,10 +78,16 @@ class StreamedResult:
     requests: dict[str, int]  # per marketplace (sandbox side)
 
 
-def streamed_pass(bench: Bench, catalog: Catalog) -> StreamedResult:
-    """Stream the catalog (already in memory) through every main account."""
-    accounts = bench.accounts()
-    store = bench.store()
+def streamed_pass(
+    bench: Bench,
+    catalog: Catalog,
+    accounts: list[Account] | None = None,
+    state_url: str | None = None,
+) -> StreamedResult:
+    """Stream the catalog (already in memory) through every main account (or `accounts`,
+    whose state is at `state_url`)."""
+    accounts = bench.accounts() if accounts is None else accounts
+    store = bench.store() if state_url is None else StateStore(state_url)
     try:
         before = bench.sandbox.all_stats()
         started = time.perf_counter()

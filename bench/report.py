@@ -30,6 +30,8 @@ FIGURE_KEYS = (
     "freshness_p95_s",
     "celery_inline_ratio",
 )
+# Figure keys only measured when asked for (`--only changedoauth`), in table order.
+OPT_IN_KEYS = ("changed_oauth_requests_per_listing",)
 
 
 @dataclass

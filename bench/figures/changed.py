@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.catalogs import change_prices_and_stock
 from bench.context import Bench
-from bench.passes import streamed_pass
+from bench.passes import StreamedResult, streamed_pass
 from bench.report import Figure
 from connectors.registry import get_connector
 
@@ -22,8 +22,33 @@ def measure(bench: Bench) -> list[Figure]:
     bench.full_sync()
     changed = change_prices_and_stock(bench.catalog)  # in place: the last user of prices
     result = streamed_pass(bench, bench.catalog)
-    marketplaces = {a.name: a.marketplace for a in bench.accounts()}
-    details: dict[str, Any] = {"variants_changed": len(changed)}
+    details, met, value = account_ratios(result, {a.name: a.marketplace for a in bench.accounts()})
+    details = {"variants_changed": len(changed), **details}
+    note = "; ".join(
+        f"{m} {d['requests']}/{d['listings_changed']} = {d['ratio']} (≤ {d['goal']})"
+        for m, d in details.items()
+        if isinstance(d, dict)
+    )
+    return [
+        Figure(
+            "changed_requests_per_listing",
+            "1% changed: requests ÷ listings",
+            value,
+            f"≤ {GOAL_BATCH} batch, ≤ {GOAL_SINGLE:g} else",
+            met,
+            details=details,
+            note=note,
+        )
+    ]
+
+
+def account_ratios(
+    result: StreamedResult, marketplaces: dict[str, str]
+) -> tuple[dict[str, Any], bool, float | None]:
+    """Per marketplace of a price/stock pass (`marketplaces`: account name → marketplace):
+    requests, listings changed, their ratio and goal; whether every account met its goal;
+    the worst ratio of those with a batch call (None without one)."""
+    details: dict[str, Any] = {}
     met = True
     for report in result.reports:
         marketplace = marketplaces[report.account]
@@ -45,24 +70,6 @@ def measure(bench: Bench) -> list[Figure]:
             },
         }
     batch_ratios = [
-        d["ratio"]
-        for d in details.values()
-        if isinstance(d, dict) and d["batch_call"] and d["ratio"] is not None
+        d["ratio"] for d in details.values() if d["batch_call"] and d["ratio"] is not None
     ]
-    value = max(batch_ratios) if batch_ratios else None
-    note = "; ".join(
-        f"{m} {d['requests']}/{d['listings_changed']} = {d['ratio']} (≤ {d['goal']})"
-        for m, d in details.items()
-        if isinstance(d, dict)
-    )
-    return [
-        Figure(
-            "changed_requests_per_listing",
-            "1% changed: requests ÷ listings",
-            value,
-            f"≤ {GOAL_BATCH} batch, ≤ {GOAL_SINGLE:g} else",
-            met,
-            details=details,
-            note=note,
-        )
-    ]
+    return details, met, (max(batch_ratios) if batch_ratios else None)

@@ -23,6 +23,7 @@ from connectors.ratelimit import Unlimited
 from connectors.sandbox import SandboxConfig, SandboxServer
 from connectors.sandbox.tokens import MemoryTokenProvider
 from connectors.tiktok import CONNECTOR, api, envelope
+from connectors.tiktok import client as tiktok_client
 from connectors.tiktok.audit import AuditState
 from connectors.tiktok.client import TikTokClient
 from connectors.tiktok.images import image_key
@@ -331,3 +332,32 @@ async def test_consent_codes_work_once(shop: Account, server: SandboxServer) -> 
         with pytest.raises(AuthError) as info:
             await flow.exchange_code(shop, code, None, http)
     assert "re-authorise" in str(info.value)
+
+
+async def test_price_and_inventory_updates_address_one_product_each(
+    client: TikTokClient,
+    shop: Account,
+    tokens: MemoryTokenProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No batch call across products (docs/marketplaces/tiktok.md): each listing's price
+    and stock are one Update Price and one Update Inventory of its own product; a process
+    that did not create them reads each product's SKU id first."""
+    created = [(await client.create(_listing(shop, f"PQ-{i}")), f"PQ-{i}") for i in range(3)]
+    changed = [
+        (rid, dataclasses.replace(_listing(shop, sku), price=99000, stock=4))
+        for rid, sku in created
+    ]
+    sent = client.requests_sent
+    results = await client.update_prices_stocks(changed)
+    assert [r.ok for r in results] == [True] * 3
+    assert client.requests_sent - sent == 2 * 3  # SKU ids known from the create answers
+    monkeypatch.setattr(tiktok_client, "_SKU_IDS", {})  # as in a new process
+    cold = TikTokClient(shop, tokens=tokens)
+    try:
+        assert all(r.ok for r in await cold.update_prices_stocks(changed))
+        assert cold.requests_sent == 3 * 3  # Get Product, Update Price, Update Inventory
+    finally:
+        await cold.aclose()
+    found = await client.find_by_sku("PQ-2")
+    assert found is not None and (found.price, found.stock) == (99000, 4)

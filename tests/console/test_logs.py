@@ -57,6 +57,7 @@ def test_json_log_lines_of_a_run_carry_its_ids_and_no_secret(
     text = synced.stderr
     for secret in secrets_of(settings):
         assert secret not in text
+        assert secret not in synced.stdout  # the command's own output (the run reports)
     # No URL in any line keeps its query string (session keys, signatures, tokens).
     assert not re.search(r"https?://\S+\?(?!<hidden>)", text)
     assert "sign=" not in text and "session=" not in text and "access_token=" not in text

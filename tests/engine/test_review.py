@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from connectors.sandbox import SandboxServer
 from sync.catalog_io import export_catalog, load_catalog
@@ -29,22 +30,33 @@ def advance_clock(server: SandboxServer, seconds: float) -> None:
     httpx.post(server.base_url + "/_sandbox/clock", json={"advance": seconds}).raise_for_status()
 
 
+# The marketplaces that review new listings (TikTok Shop's audit, Alibaba.com's product
+# audit): both sandboxes answer /_sandbox/audit and /_sandbox/clock alike.
+REVIEWING = ["alibaba", "tiktok"]
+
+
+@pytest.mark.parametrize("marketplace", REVIEWING)
 def test_listings_in_review_are_shown_as_such_and_follow_the_review_to_its_end(
-    settings: Settings, sandboxes: dict[str, SandboxServer], config_path: Path, catalog_path: Path
+    settings: Settings,
+    sandboxes: dict[str, SandboxServer],
+    config_path: Path,
+    catalog_path: Path,
+    marketplace: str,
 ) -> None:
-    server = sandboxes["tiktok"]
-    tiktok = next(a for a in settings.accounts if a.marketplace == "tiktok")
+    server = sandboxes[marketplace]
+    reviewed = next(a for a in settings.accounts if a.marketplace == marketplace)
+    clock = httpx.get(server.base_url + "/_sandbox/clock").json()["offset"]
     audit_for(server, 3600)
     try:
         _, reports = run_pass(settings)
-        assert by_account(reports)[tiktok.name].failed == 0
+        assert by_account(reports)[reviewed.name].failed == 0
         status = {
             row["account"]: row
             for row in json.loads(ocop("status", "--config", str(config_path), "--json").stdout)
         }
-        assert status[tiktok.name]["in_review"] == LISTABLE_VARIANTS
-        assert status[tiktok.name]["failed"] == 0 and status[tiktok.name]["listed"] == 0
-        others = [a for a in settings.accounts if a.marketplace != "tiktok"]
+        assert status[reviewed.name]["in_review"] == LISTABLE_VARIANTS
+        assert status[reviewed.name]["failed"] == 0 and status[reviewed.name]["listed"] == 0
+        others = [a for a in settings.accounts if a.marketplace != marketplace]
         assert all(status[a.name]["listed"] == LISTABLE_VARIANTS for a in others)
 
         # A price change while in review waits: nothing is sent for it yet.
@@ -52,24 +64,26 @@ def test_listings_in_review_are_shown_as_such_and_follow_the_review_to_its_end(
         catalog.by_sku()["BK-E1"].variants[0].price += 5000
         export_catalog(catalog, catalog_path)
         plans, reports = run_pass(settings)
-        plan = next(p for p in plans if p.account.name == tiktok.name)
+        plan = next(p for p in plans if p.account.name == reviewed.name)
         assert not plan.operations
-        assert by_account(reports)[tiktok.name].done.total() == 0
+        assert by_account(reports)[reviewed.name].done.total() == 0
 
         # The review ends (the sandbox clock passes the audit time): the next run records
         # the listings as listed and sends the price that waited.
         advance_clock(server, 3700)
         _, reports = run_pass(settings)
-        assert by_account(reports)[tiktok.name].done["price"] == 1
+        assert by_account(reports)[reviewed.name].done["price"] == 1
     finally:
         audit_for(server, 0)
+        # The sandboxes live for the session: later tests' tokens see the clock as it was.
+        httpx.post(server.base_url + "/_sandbox/clock", json={"offset": clock}).raise_for_status()
     store = StateStore(settings.state_url)
     try:
-        counts = store.status_counts(tiktok.name)[tiktok.name]
+        counts = store.status_counts(reviewed.name)[reviewed.name]
     finally:
         store.close()
     assert counts == {"listed": LISTABLE_VARIANTS, "skipped": 6}
-    assert seller_stats(server, tiktok.name)["duplicates"] == 0
+    assert seller_stats(server, reviewed.name)["duplicates"] == 0
 
 
 def test_a_listing_rejected_in_review_is_failed_with_the_marketplaces_reasons(
