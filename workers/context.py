@@ -123,16 +123,17 @@ class WorkerContext:
             )
         return self._clients[account.name]
 
-    def catalog(self, path: str | Path | None) -> CatalogSnapshot:
+    def catalog(self, path: str | Path | None, patience: float = 0.0) -> CatalogSnapshot:
         """The snapshot of the catalog at `path` (the configured one by default) as the
         file is now: products read by SKU, never the whole catalog in memory.
 
-        Raises `SnapshotPending` while a detached process builds it (a task never builds
-        one inside its time limit) and `SnapshotFailed` when that build failed."""
+        A large file's snapshot is built by a detached process (never inside a task's time
+        limit), waited for up to `patience` seconds: `SnapshotPending` while it works,
+        `SnapshotFailed` when the file could not be read."""
         path = path or self.settings.catalog
         if path is None:
             raise ConfigError("no catalog configured (`catalog` in the configuration file)")
-        file = snapshot_file(path, wait=False)
+        file = snapshot_file(path, wait=False, patience=patience)
         known = self._catalogs.get(str(file))
         if known is None:
             for old in self._catalogs.values():

@@ -44,8 +44,10 @@ from workers.runs import RunInfo
 log = logging.getLogger("ocop_sync.tasks")
 
 LANES = ("create", "fast", "other")
-# A task that finds the catalog's snapshot being built comes back this often, for at most
-# SNAPSHOT_WAIT (a 100k-product file builds in about a minute on a small machine).
+# A planning task waits for a large catalog's snapshot this long in its pool process (most
+# builds end sooner), then gives the process up and comes back every SNAPSHOT_POLL seconds,
+# for at most SNAPSHOT_WAIT (a 100k-product file builds in 30–60 s on a small machine).
+SNAPSHOT_PATIENCE = 15.0
 SNAPSHOT_POLL = 2.0
 SNAPSHOT_WAIT = 1800.0
 
@@ -100,7 +102,7 @@ def plan_task(
     ctx = get_context()
     acc = ctx.account(account)
     try:
-        ctx.catalog(catalog)
+        ctx.catalog(catalog, patience=SNAPSHOT_PATIENCE)
     except SnapshotPending:
         # Built by a detached process, outside this task's time limit; the message is
         # acknowledged meanwhile and comes back with the same id (the CLI's answer).

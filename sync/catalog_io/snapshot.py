@@ -8,11 +8,13 @@ needs it first, under a file lock; the others wait for it and then share it. It 
 the streamed reader admitted — the same products, in the same order, with the same slugs —
 and the SKUs held by row errors (their listings are left alone, not delisted).
 
-A Celery task must not build one itself: at 100k products a build takes about a minute,
+A Celery task must not build a large one itself: at 100k products a build takes 30–60 s,
 past a task's hard time limit, and a killed build would be retried (and killed) forever.
-Workers ask with `wait=False`: a missing snapshot is then built by a detached process
-(`python -m sync.catalog_io.snapshot FILE`, outside any task's time limit) and the task
-comes back later (`SnapshotPending`).
+Workers ask with `wait=False`: a small file (up to INLINE_BYTES, ~10k products: a few
+seconds) is built right there; a larger one by a detached process
+(`python -m sync.catalog_io.snapshot FILE`, outside any task's time limit), which the task
+waits for up to `patience` seconds before it gives up the pool process and comes back
+later (`SnapshotPending`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ READ_CHUNK = 500  # products per query while streaming the snapshot
 # A failed build is reported to the tasks waiting for it for this long; after it, the next
 # task starts another build (the failure may have been passing: a full disk, a copy going on).
 FAILURE_MEMORY = 300.0
+# Built by the asking task itself up to this size (a 10k-product CSV is ~17 MB and builds
+# in 2–4 s); starting a builder process costs ~1.5 s of imports, a lot for a small file.
+INLINE_BYTES = 24 * 2**20
+PATIENCE_POLL = 0.1
 
 
 class SnapshotPending(Exception):
@@ -131,25 +137,47 @@ class CatalogSnapshot:
         self._db.close()
 
 
-def snapshot_file(path: Path | str, *, wait: bool = True) -> Path:
+def snapshot_file(path: Path | str, *, wait: bool = True, patience: float = 0.0) -> Path:
     """The snapshot file of the catalog file as it is now (path, size, modification time).
 
-    Missing, it is built first (`wait=True`, the caller's own time), or (`wait=False`) a
-    detached builder is started when none is at work and `SnapshotPending` is raised;
-    `SnapshotFailed` when the last build of this version failed a short while ago."""
+    Missing, it is built first (`wait=True`, the caller's own time). With `wait=False` (a
+    worker's task) only a small file is built here; for a larger one a detached builder is
+    started when none is at work, waited for up to `patience` seconds, and then
+    `SnapshotPending` is raised. `SnapshotFailed` when the last build of this version failed
+    a short while ago."""
     source = Path(path).resolve()
     file, lock = _places(source)
     if file.exists():
         return file
-    if not wait:
-        _raise_recent_failure(file)
-        _start_builder(source, lock)
-        raise SnapshotPending(f"the snapshot of {source} is being built")
+    if wait:
+        return _build_here(source, file, lock)
+    if source.stat().st_size > INLINE_BYTES:
+        return _from_builder(source, file, lock, patience)
+    try:
+        return _build_here(source, file, lock)
+    except Exception as exc:  # a task tells its caller why, it does not crash on it
+        raise SnapshotFailed(f"{source}: {exc}") from exc
+
+
+def _build_here(source: Path, file: Path, lock: Path) -> Path:
     with _locked(lock):
         if not file.exists():  # another process may have built it meanwhile
             _build(source, file)
             _drop_older(lock.parent, file)
     return file
+
+
+def _from_builder(source: Path, file: Path, lock: Path, patience: float) -> Path:
+    """The file once a detached builder made it, waiting up to `patience` seconds."""
+    _raise_recent_failure(file)
+    _start_builder(source, lock)
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        time.sleep(PATIENCE_POLL)
+        if file.exists():
+            return file
+        _raise_recent_failure(file)
+    raise SnapshotPending(f"the snapshot of {source} is being built")
 
 
 def _places(source: Path) -> tuple[Path, Path]:

@@ -120,11 +120,27 @@ def _until_built(path: Path, timeout: float = 120.0) -> Path:
             time.sleep(0.1)
 
 
-def test_a_worker_never_builds_in_its_own_time_a_detached_process_does(
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as large: built by a detached process when a worker asks."""
+    monkeypatch.setattr(snapshots, "INLINE_BYTES", 0)
+    snapshots._builders.clear()
+
+
+def test_a_small_file_is_built_by_the_asking_worker_itself(
     sample_csv: Path, own_cache: Path
 ) -> None:
-    lock = next(iter(own_cache.glob("*.lock")), None)
-    assert lock is None  # nothing built yet
+    snapshots._builders.clear()
+    file = snapshot_file(sample_csv, wait=False)  # ~0.2 MB: no process started for it
+    assert snapshots._builders == []
+    assert CatalogSnapshot(file).count == 182
+
+
+@pytest.mark.usefixtures("large")
+def test_a_worker_never_builds_a_large_one_in_its_own_time_a_detached_process_does(
+    sample_csv: Path, own_cache: Path
+) -> None:
+    assert not list(own_cache.glob("*.lock"))  # nothing built yet
     with pytest.raises(SnapshotPending):
         snapshot_file(sample_csv, wait=False)
     (builder,) = snapshots._builders  # started, detached, in a session of its own
@@ -133,6 +149,14 @@ def test_a_worker_never_builds_in_its_own_time_a_detached_process_does(
     assert builder.wait(timeout=60) == 0
 
 
+@pytest.mark.usefixtures("large")
+def test_a_worker_with_patience_gets_the_file_the_builder_made(sample_csv: Path) -> None:
+    file = snapshot_file(sample_csv, wait=False, patience=120)
+    assert CatalogSnapshot(file).count == 182
+    assert len(snapshots._builders) == 1
+
+
+@pytest.mark.usefixtures("large")
 def test_while_a_builder_holds_the_lock_no_second_one_is_started(
     sample_csv: Path, own_cache: Path
 ) -> None:
@@ -154,6 +178,7 @@ def test_while_a_builder_holds_the_lock_no_second_one_is_started(
     assert CatalogSnapshot(_until_built(sample_csv)).count == 182
 
 
+@pytest.mark.usefixtures("large")
 def test_a_catalog_that_cannot_be_read_fails_the_waiting_tasks_with_its_reason(
     tmp_path: Path,
 ) -> None:
@@ -172,3 +197,13 @@ def test_a_catalog_that_cannot_be_read_fails_the_waiting_tasks_with_its_reason(
     with pytest.raises(SnapshotFailed):
         snapshot_file(broken, wait=False)
     assert snapshots._builders == []
+
+
+def test_a_small_catalog_that_cannot_be_read_fails_the_asking_worker_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "catalog.xlsx"
+    broken.write_bytes(b"not a workbook at all")
+    with pytest.raises(SnapshotFailed) as failed:
+        snapshot_file(broken, wait=False)
+    assert str(broken) in str(failed.value)
