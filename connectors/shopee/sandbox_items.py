@@ -2,7 +2,8 @@
 
 Models live in the toolkit's listing store (one record per model, keyed "item_id:model_id",
 SKU = model SKU), so duplicates, hand edits and /_sandbox/listings work as for every
-sandbox; item-level fields live beside them in `ShopItems`.
+sandbox; item-level fields live beside them in `ShopItems`. A model is active while its item
+is NORMAL; update_tier_variation deletes the models its `model_list` leaves out.
 """
 
 from __future__ import annotations
