@@ -283,3 +283,31 @@ async def test_the_engine_brings_a_delisted_variant_back_as_a_model_of_its_sku(
     }
     stats = httpx.get(server.base_url + "/_sandbox/stats").json()
     assert all(shop["duplicates"] == 0 for shop in stats["sellers"].values())
+
+
+async def test_delist_and_relist_cost_two_calls_and_the_sandbox_checks_model_list(
+    client: ShopeeClient, server: SandboxServer
+) -> None:
+    small, large = MAPPING.map_product(make_product("BK-DL3"), client.account, TODAY)
+    ids = {listing.sku: await client.create(listing) for listing in (small, large)}
+    item_id, large_model = (int(part) for part in ids[large.sku].split(":"))
+    for remote_id, sku in ((ids[small.sku], small.sku), (ids[large.sku], large.sku)):
+        before = requests(server)
+        await client.delist(remote_id, sku)  # get_model_list, then update_tier_variation
+        assert requests(server) - before == 2  # ... or unlist_item for the last model
+    before = requests(server)
+    await client.relist(ids[large.sku], large.sku)  # get_model_list, unlist_item
+    assert requests(server) - before == 2
+    with pytest.raises(NotFoundError):
+        await client.relist(ids[small.sku], small.sku)
+
+    tier = [{"name": api.TIER_NAME, "option_list": [{"option": "a"}, {"option": "b"}]}]
+    for model_list, message in (
+        ([{"model_id": 1, "tier_index": [0]}], "model_id 1 not found"),
+        ([{"model_id": large_model, "tier_index": [2]}], "does not match an option"),
+    ):
+        body = {"item_id": item_id, "tier_variation": tier, "model_list": model_list}
+        with pytest.raises(ItemRejected, match=message):
+            await client._call("POST", api.UPDATE_TIER, json=body)
+    found = await client.find_by_sku(large.sku)
+    assert found is not None and found.active and found.content["option"] == "túi 500 g"
