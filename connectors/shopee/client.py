@@ -6,6 +6,11 @@ signed with; `_call` then asks the provider for `refreshed(stale)` — one refre
 every process — and sends the call once more. A product is one item (item SKU = product
 SKU) with one variation tier whose options are the variants (model SKU = variant SKU); a
 listing's remote id is "item_id:model_id".
+
+Shopee unlists items, not models (a shop's own models have no status it may set), so a
+variant is delisted by removing its model while a sibling stays on sale, and the item is
+unlisted only with its last model; a delisted variant comes back as a new model of the same
+SKU (docs/marketplaces/shopee.md, "Delisting a variant").
 """
 
 from __future__ import annotations
@@ -82,7 +87,11 @@ class ShopeeClient(CatalogCalls, HttpClient):
         # the real media space needs the bytes, so fetching is the default.
         self.images = ImageFetcher(self.http, account, option="media_fetch", title="Shopee")
         self.media = MediaSpace(account, self._upload)
+        # Product SKU -> lock: one item per product, even for concurrent creates.
         self._item_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Item id -> lock: every change of the variation tier rewrites the whole option and
+        # model list read just before, so two at once would undo each other.
+        self._tier_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # -- protocol hooks ---------------------------------------------------------------------
     async def prepare(self, request: httpx.Request) -> None:
@@ -147,7 +156,11 @@ class ShopeeClient(CatalogCalls, HttpClient):
     # -- MarketplaceClient: writes ----------------------------------------------------------
     async def create(self, listing: Listing) -> str:
         """Add the model (and its item, the first time); one attempt per write, since a
-        create whose answer is lost is looked up by SKU (idempotency.create_once)."""
+        create whose answer is lost is looked up by SKU (idempotency.create_once).
+
+        An unlisted item holds only variants delisted here (the last one delisted unlists
+        its item): a model joining it goes on sale alone, so those are removed and the
+        item listed again."""
         async with self._item_locks[listing.product_sku]:
             item = await self._item_by_sku(listing.product_sku)
             if item is None:
@@ -155,8 +168,18 @@ class ShopeeClient(CatalogCalls, HttpClient):
                 body["original_price"] = listing.price
                 body["seller_stock"] = [{"stock": listing.stock}]
                 added = await self._call("POST", api.ADD_ITEM, retry=False, json=body)
-                item = {"item_id": int(added["item_id"]), "has_model": False}
-            return await self._add_model(int(item["item_id"]), listing)
+                item = {"item_id": int(added["item_id"]), "item_status": "NORMAL"}
+            item_id = int(item["item_id"])
+            async with self._tier_locks[item_id]:
+                remote_id = await self._add_model(item_id, listing)
+                if item.get("item_status") == "UNLIST":
+                    tiers, models = await self._models(item_id)
+                    _, model_id = split_id(remote_id, self.account.name)
+                    await self._place(
+                        item_id, tiers, [m for m in models if m["model_id"] == model_id]
+                    )
+                    await self._unlist(item_id, False)
+            return remote_id
 
     async def _add_model(self, item_id: int, listing: Listing) -> str:
         model = {
@@ -187,10 +210,7 @@ class ShopeeClient(CatalogCalls, HttpClient):
         else:
             options.append(option)
             index = len(options) - 1
-            tier = [{"name": tiers[0]["name"], "option_list": [{"option": o} for o in options]}]
-            await self._call(
-                "POST", api.UPDATE_TIER, json={"item_id": item_id, "tier_variation": tier}
-            )
+            await self._set_tier(item_id, tiers[0]["name"], options, models)
         body = {"item_id": item_id, "model_list": [{"tier_index": [index], **model}]}
         done = await self._call("POST", api.ADD_MODEL, retry=False, json=body)
         return f"{item_id}:{done['model'][0]['model_id']}"
@@ -202,31 +222,59 @@ class ShopeeClient(CatalogCalls, HttpClient):
         return body
 
     async def update(self, remote_id: str, listing: Listing) -> None:
-        """Item content, the model's SKU, GTIN and option, then price and stock."""
+        """Item content, the model's SKU, GTIN and option, then price and stock; a model
+        no longer there (a delisted variant) is NotFoundError before anything is sent."""
         item_id, model_id = split_id(remote_id, self.account.name)
-        body = {"item_id": item_id, **await self._item_body(listing)}
-        await self._call("POST", api.UPDATE_ITEM, json=body)
-        change = {
-            "model_id": model_id,
-            "model_sku": listing.sku,
-            "gtin_code": listing.content.get("gtin_code", ""),
-        }
-        await self._call("POST", api.UPDATE_MODEL, json={"item_id": item_id, "model": [change]})
-        tiers, models = await self._models(item_id)
+        async with self._tier_locks[item_id]:
+            tiers, models = await self._models(item_id)
+            mine = self._model(item_id, model_id, models)
+            body = {"item_id": item_id, **await self._item_body(listing)}
+            await self._call("POST", api.UPDATE_ITEM, json=body)
+            change = {
+                "model_id": model_id,
+                "model_sku": listing.sku,
+                "gtin_code": listing.content.get("gtin_code", ""),
+            }
+            await self._call("POST", api.UPDATE_MODEL, json={"item_id": item_id, "model": [change]})
+            options = [entry["option"] for entry in tiers[0]["option_list"]]
+            if options[mine["tier_index"][0]] != listing.content["option"]:
+                options[mine["tier_index"][0]] = listing.content["option"]
+                await self._set_tier(item_id, tiers[0]["name"], options, models)
+        await self.update_price(remote_id, listing)
+        await self.update_stock(remote_id, listing)
+
+    def _model(self, item_id: int, model_id: int, models: list[dict[str, Any]]) -> dict[str, Any]:
         mine = next((m for m in models if m["model_id"] == model_id), None)
         if mine is None:
             raise NotFoundError(
                 f"model {model_id} of item {item_id} not found", account=self.account.name
             )
+        return mine
+
+    async def _set_tier(
+        self, item_id: int, name: str, options: list[str], models: list[dict[str, Any]]
+    ) -> None:
+        """update_tier_variation with every model in `model_list` at its option: Shopee
+        keeps a model's information only when it is listed there."""
+        body = {
+            "item_id": item_id,
+            "tier_variation": [{"name": name, "option_list": [{"option": o} for o in options]}],
+            "model_list": [
+                {"model_id": m["model_id"], "tier_index": list(m["tier_index"])} for m in models
+            ],
+        }
+        await self._call("POST", api.UPDATE_TIER, json=body)
+
+    async def _place(
+        self, item_id: int, tiers: list[dict[str, Any]], kept: list[dict[str, Any]]
+    ) -> None:
+        """Keep only the models `kept`: the others go with their options (update_tier_variation,
+        as Shopee's variant guide deletes a variant of an unchanged tier structure)."""
         options = [entry["option"] for entry in tiers[0]["option_list"]]
-        if options[mine["tier_index"][0]] != listing.content["option"]:
-            options[mine["tier_index"][0]] = listing.content["option"]
-            tier = [{"name": tiers[0]["name"], "option_list": [{"option": o} for o in options]}]
-            await self._call(
-                "POST", api.UPDATE_TIER, json={"item_id": item_id, "tier_variation": tier}
-            )
-        await self.update_price(remote_id, listing)
-        await self.update_stock(remote_id, listing)
+        used = sorted({m["tier_index"][0] for m in kept})
+        moved = {old: new for new, old in enumerate(used)}
+        placed = [{**m, "tier_index": [moved[m["tier_index"][0]]]} for m in kept]
+        await self._set_tier(item_id, tiers[0]["name"], [options[i] for i in used], placed)
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """Price only."""
@@ -300,15 +348,29 @@ class ShopeeClient(CatalogCalls, HttpClient):
                 )
 
     async def delist(self, remote_id: str, sku: str) -> None:
-        """unlist_item: the whole item goes off sale (Shopee unlists items, not models)."""
-        await self._unlist(remote_id, True)
+        """Take this variant off sale and leave its siblings on sale: its model is removed
+        while the item has others; the last model stays and its item is unlisted."""
+        item_id, model_id = split_id(remote_id, self.account.name)
+        async with self._tier_locks[item_id]:
+            tiers, models = await self._models(item_id)
+            self._model(item_id, model_id, models)
+            others = [m for m in models if m["model_id"] != model_id]
+            if others:
+                await self._place(item_id, tiers, others)
+            else:
+                await self._unlist(item_id, True)
 
     async def relist(self, remote_id: str, sku: str) -> None:
-        """unlist_item with unlist=false."""
-        await self._unlist(remote_id, False)
+        """unlist_item with unlist=false for a model still there; a removed one (a variant
+        delisted beside siblings on sale) is NotFoundError, which the engine answers by
+        creating it again (a new model of the same SKU, with the listing's price and stock)."""
+        item_id, model_id = split_id(remote_id, self.account.name)
+        async with self._tier_locks[item_id]:
+            _, models = await self._models(item_id)
+            self._model(item_id, model_id, models)
+            await self._unlist(item_id, False)
 
-    async def _unlist(self, remote_id: str, unlist: bool) -> None:
-        item_id, _ = split_id(remote_id, self.account.name)
+    async def _unlist(self, item_id: int, unlist: bool) -> None:
         body = {"item_list": [{"item_id": item_id, "unlist": unlist}]}
         data = await self._call("POST", api.UNLIST_ITEM, json=body)
         for failure in data.get("failure_list") or []:

@@ -2,7 +2,8 @@
 
 Models live in the toolkit's listing store (one record per model, keyed "item_id:model_id",
 SKU = model SKU), so duplicates, hand edits and /_sandbox/listings work as for every
-sandbox; item-level fields live beside them in `ShopItems`.
+sandbox; item-level fields live beside them in `ShopItems`. A model is active while its item
+is NORMAL; update_tier_variation deletes the models its `model_list` leaves out.
 """
 
 from __future__ import annotations
@@ -97,9 +98,37 @@ class ShopItems:
             raise ParamError(f"option length should be between 1 and {rules.OPTION_MAX}")
         if init and item["tier_variation"]:
             raise ParamError("item already has tier variation, use update_tier_variation")
+        if not init:
+            self._place_models(seller, item, body.get("model_list"), len(options))
         item["tier_variation"] = tiers
         added = self.add_models(seller, item, body.get("model") or []) if init else []
         return {"item_id": item["item_id"], "tier_variation": tiers, "model": added}
+
+    def _place_models(
+        self, seller: str, item: dict[str, Any], model_list: Any, option_count: int
+    ) -> None:
+        """update_tier_variation's `model_list`: the models kept and their new options.
+        Shopee keeps an existing model's information only when it is listed there (Variant
+        management guide), so a model left out is deleted with its option."""
+        entries = model_list if isinstance(model_list, list) else []
+        by_id = {m["model_id"]: m for m in self.models(seller, item)}
+        placed: dict[int, list[int]] = {}
+        for entry in entries:
+            model_id, index = entry.get("model_id"), entry.get("tier_index") or []
+            if model_id not in by_id:
+                raise ParamError(f"model_id {model_id} not found")
+            if len(index) != 1 or not 0 <= index[0] < option_count:
+                raise ParamError("tier_index does not match an option")
+            if model_id in placed or index in placed.values():
+                raise ParamError("model_list holds a model or an option twice")
+            placed[model_id] = list(index)
+        listings = self.store.seller(seller)
+        for model_id, model in by_id.items():
+            if model_id in placed:
+                model["tier_index"] = placed[model_id]
+            else:
+                listings.delete(model["id"])
+                item["models"].remove(model["id"])
 
     def add_models(
         self, seller: str, item: dict[str, Any], models: list[Any]

@@ -137,11 +137,17 @@ async def test_list_remote_pages_items_and_reads_every_model(client: ShopeeClien
     for n in range(5):
         for listing in MAPPING.map_product(make_product(f"BK-PG{n}"), client.account, TODAY):
             created[listing.sku] = await client.create(listing)
-    await client.delist(created["BK-PG0-100G"], "BK-PG0-100G")
+    # One variant delisted: its model goes, its sibling stays on sale. Both delisted: the
+    # last model stays in an unlisted item, which the listing still reads.
+    for sku in ("BK-PG0-100G", "BK-PG1-100G", "BK-PG1-500G"):
+        await client.delist(created[sku], sku)
     remote = {item.sku: item async for item in client.list_remote(page_size=2)}
-    assert {sku: item.remote_id for sku, item in remote.items()} == created
-    assert not remote["BK-PG0-500G"].active  # Shopee unlists whole items
-    assert remote["BK-PG1-100G"].active
+    removed = {"BK-PG0-100G", "BK-PG1-100G"}
+    assert {sku: item.remote_id for sku, item in remote.items()} == {
+        sku: remote_id for sku, remote_id in created.items() if sku not in removed
+    }
+    assert remote["BK-PG0-500G"].active and remote["BK-PG2-100G"].active
+    assert not remote["BK-PG1-500G"].active
 
 
 async def test_an_image_is_uploaded_once_per_account(
@@ -182,3 +188,126 @@ def test_mapping_flags_what_shopee_would_refuse() -> None:
     assert all(listing.ok for listing in ok)
     assert [listing.content["option"] for listing in ok] == ["hũ 100 g", "túi 500 g"]
     assert ok[0].content["weight"] == 0.56 and isinstance(ok[0].price, int)
+
+
+def on_sale(server: SandboxServer, client: ShopeeClient, *skus: str) -> dict[str, int | None]:
+    """Per SKU: the stock its model offers buyers, or None when nothing of it is on sale
+    (no model, or a model of an unlisted item) — read from the sandbox's own state."""
+    listed = httpx.get(server.base_url + "/_sandbox/listings", params={"skus": ",".join(skus)})
+    shops = [records for shop, records in listed.json().items() if client.account.name in shop]
+    records = {record["sku"]: record for record in shops[0]} if shops else {}
+    return {
+        sku: records[sku]["stock"] if sku in records and records[sku]["active"] else None
+        for sku in skus
+    }
+
+
+async def test_delisting_one_variant_leaves_its_siblings_on_sale(
+    client: ShopeeClient, server: SandboxServer
+) -> None:
+    small, large = MAPPING.map_product(make_product("BK-DL1"), client.account, TODAY)
+    ids = {listing.sku: await client.create(listing) for listing in (small, large)}
+    assert on_sale(server, client, small.sku, large.sku) == {
+        small.sku: small.stock,
+        large.sku: large.stock,
+    }
+    await client.delist(ids[small.sku], small.sku)
+    assert on_sale(server, client, small.sku, large.sku) == {
+        small.sku: None,
+        large.sku: large.stock,
+    }
+    gone = await client.find_by_sku(small.sku)
+    assert gone is None or not gone.active
+    kept = await client.find_by_sku(large.sku)
+    assert kept is not None and kept.active and kept.stock == large.stock
+
+    await client.delist(ids[large.sku], large.sku)  # the last one on sale: the item goes
+    assert on_sale(server, client, small.sku, large.sku) == {small.sku: None, large.sku: None}
+    item_id = int(ids[large.sku].split(":")[0])
+    assert [i["item_status"] for i in await client._base_info([item_id])] == ["UNLIST"]
+
+    await client.relist(ids[large.sku], large.sku)
+    assert on_sale(server, client, small.sku, large.sku) == {
+        small.sku: None,
+        large.sku: large.stock,
+    }
+    assert [i["item_status"] for i in await client._base_info([item_id])] == ["NORMAL"]
+
+
+async def test_the_engine_brings_a_delisted_variant_back_as_a_model_of_its_sku(
+    client: ShopeeClient, server: SandboxServer
+) -> None:
+    from connectors.http import RetryPolicy
+    from sync.operations import perform
+    from sync.plan import Operation, OpKind
+
+    policy = RetryPolicy(max_attempts=3, base=0.01, cap=0.05)
+    small, large = MAPPING.map_product(make_product("BK-DL2"), client.account, TODAY)
+    ids = {listing.sku: await client.create(listing) for listing in (small, large)}
+    for listing in (small, large):  # removed from the catalog, one after the other
+        delist = Operation(
+            OpKind.DELIST, client.account.name, listing.sku, listing.product_sku,
+            remote_id=ids[listing.sku], changed=["status"],
+        )  # fmt: skip
+        assert (await perform(client, delist, policy)).ok
+    assert on_sale(server, client, small.sku, large.sku) == {small.sku: None, large.sku: None}
+
+    def relist(listing: Listing) -> Operation:
+        # A delist clears the binding's hashes, so the plan's relist also updates.
+        return Operation(
+            OpKind.RELIST, client.account.name, listing.sku, listing.product_sku,
+            listing=listing, remote_id=ids[listing.sku],
+            changed=["content", "price", "stock", "status"],
+        )  # fmt: skip
+
+    # 100 g was removed beside a sibling on sale: it comes back as a new model of its SKU,
+    # on sale alone (500 g, delisted last, stays off sale).
+    back = await perform(client, relist(small), policy)
+    assert back.ok and back.status == "listed", back.message
+    assert back.remote_id != ids[small.sku]
+    assert (
+        back.remote_id is not None and back.remote_id.split(":")[0] == ids[small.sku].split(":")[0]
+    )
+    assert on_sale(server, client, small.sku, large.sku) == {
+        small.sku: small.stock,
+        large.sku: None,
+    }
+    found = await client.find_by_sku(small.sku)
+    assert found is not None and found.active and found.remote_id == back.remote_id
+
+    again = await perform(client, relist(large), policy)
+    assert again.ok, again.message
+    assert on_sale(server, client, small.sku, large.sku) == {
+        small.sku: small.stock,
+        large.sku: large.stock,
+    }
+    stats = httpx.get(server.base_url + "/_sandbox/stats").json()
+    assert all(shop["duplicates"] == 0 for shop in stats["sellers"].values())
+
+
+async def test_delist_and_relist_cost_two_calls_and_the_sandbox_checks_model_list(
+    client: ShopeeClient, server: SandboxServer
+) -> None:
+    small, large = MAPPING.map_product(make_product("BK-DL3"), client.account, TODAY)
+    ids = {listing.sku: await client.create(listing) for listing in (small, large)}
+    item_id, large_model = (int(part) for part in ids[large.sku].split(":"))
+    for remote_id, sku in ((ids[small.sku], small.sku), (ids[large.sku], large.sku)):
+        before = requests(server)
+        await client.delist(remote_id, sku)  # get_model_list, then update_tier_variation
+        assert requests(server) - before == 2  # ... or unlist_item for the last model
+    before = requests(server)
+    await client.relist(ids[large.sku], large.sku)  # get_model_list, unlist_item
+    assert requests(server) - before == 2
+    with pytest.raises(NotFoundError):
+        await client.relist(ids[small.sku], small.sku)
+
+    tier = [{"name": api.TIER_NAME, "option_list": [{"option": "a"}, {"option": "b"}]}]
+    for model_list, message in (
+        ([{"model_id": 1, "tier_index": [0]}], "model_id 1 not found"),
+        ([{"model_id": large_model, "tier_index": [2]}], "does not match an option"),
+    ):
+        body = {"item_id": item_id, "tier_variation": tier, "model_list": model_list}
+        with pytest.raises(ItemRejected, match=message):
+            await client._call("POST", api.UPDATE_TIER, json=body)
+    found = await client.find_by_sku(large.sku)
+    assert found is not None and found.active and found.content["option"] == "túi 500 g"
