@@ -6,6 +6,9 @@ signature covers path, query and JSON body (signing.py). Tokens come from the en
 TokenProvider and are read on every attempt, so a retry after a refresh carries the new
 pair. An expired token (code 105002) is refreshed once per call through
 `tokens.refreshed(stale)`, which makes one refresh out of many concurrent ones.
+
+A listing's remote id is "product_id:sku_id" (remote_ids.py): price and stock updates
+address the SKU, so every process sends them without reading the product first.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from connectors.errors import AuthError, ItemRejected, MarketplaceError
 from connectors.http import HttpClient
 from connectors.image_upload import ImageFetcher, Uploader
 from connectors.oauth import TokenProvider, Tokens
-from connectors.tiktok import api, envelope
+from connectors.tiktok import api, envelope, remote_ids
 from connectors.tiktok.audit import REVIEWS, TikTokRemoteListing, audit_reasons, audit_state
 from connectors.tiktok.images import shop_images
 from connectors.tiktok.signing import MULTIPART, sign, signed_body, timestamp
@@ -37,7 +40,8 @@ _TOKENS_KEY = "ocop_sync_tokens"  # request extension: the tokens a request was 
 _EXPIRED: ContextVar[Tokens | None] = ContextVar("tiktok_expired_tokens", default=None)
 _JSON = {"content-type": "application/json"}
 
-# Per shop: product id -> its SKU id (price and inventory updates address the SKU).
+# Per shop: product id -> its SKU id, for remote ids stored before they carried the SKU id
+# (bare product ids): read once per process by Get Product, then reused.
 _SKU_IDS: dict[tuple[str, str], dict[str, str]] = {}
 
 
@@ -130,28 +134,31 @@ class TikTokClient(HttpClient):
         return None
 
     async def create(self, listing: Listing) -> str:
-        """Upload missing images, then Create Product once (never retried here). The
-        product goes to TikTok's audit: `find_by_sku(...).audit` shows where it stands."""
+        """Upload missing images, then Create Product once (never retried here); returns
+        "product_id:sku_id". The product goes to TikTok's audit: `find_by_sku(...).audit`
+        shows where it stands."""
         data = await self.call("POST", api.PRODUCTS, body=await self._wire(listing), retry=False)
         product_id = str(data["product_id"])
-        self._remember_skus(product_id, data)
-        return product_id
+        return remote_ids.join(product_id, self._remember_skus(product_id, data))
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """Edit Product: full replacement of the same SKU (TikTok audits the edit again)."""
-        wire = await self._wire(listing, sku_id=await self._sku_id(remote_id))
-        data = await self.call("PUT", api.product_path(remote_id), body=wire)
-        self._remember_skus(remote_id, data)
+        product_id, sku_id = await self._address(remote_id)
+        wire = await self._wire(listing, sku_id=sku_id)
+        data = await self.call("PUT", api.product_path(product_id), body=wire)
+        self._remember_skus(product_id, data)
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """Update Price of the product's SKU (integer VND)."""
-        sku = {"id": await self._sku_id(remote_id), "price": _price(listing)}
-        await self.call("POST", api.price_path(remote_id), body={"skus": [sku]})
+        product_id, sku_id = await self._address(remote_id)
+        sku = {"id": sku_id, "price": _price(listing)}
+        await self.call("POST", api.price_path(product_id), body={"skus": [sku]})
 
     async def update_stock(self, remote_id: str, listing: Listing) -> None:
         """Update Inventory of the product's SKU in the shop's warehouse."""
-        sku = {"id": await self._sku_id(remote_id), "inventory": self._inventory(listing)}
-        data = await self.call("POST", api.inventory_path(remote_id), body={"skus": [sku]})
+        product_id, sku_id = await self._address(remote_id)
+        sku = {"id": sku_id, "inventory": self._inventory(listing)}
+        data = await self.call("POST", api.inventory_path(product_id), body={"skus": [sku]})
         for _, error in envelope.partial_errors(data, self.account.name):
             raise error
 
@@ -192,14 +199,15 @@ class TikTokClient(HttpClient):
                 return
 
     async def remote(self, product_id: str) -> TikTokRemoteListing:
-        """Get Product -> a remote listing whose content compares with `Listing.content`."""
+        """Get Product -> a remote listing whose content compares with `Listing.content`,
+        its remote id in the form `create` returns ("product_id:sku_id")."""
         product = await self.call("GET", api.product_path(product_id))
-        self._remember_skus(product_id, product)
+        sku_id = self._remember_skus(product_id, product)
         sku = (product.get("skus") or [{}])[0]
         status = str(product.get("status") or "")
         audit, reasons = audit_state(status), audit_reasons(product)
         return TikTokRemoteListing(
-            remote_id=product_id,
+            remote_id=remote_ids.join(product_id, sku_id),
             sku=str(sku.get("seller_sku") or ""),
             active=status not in api.OFF_SALE,
             price=int(Decimal(str((sku.get("price") or {}).get("tax_exclusive_price") or 0))),
@@ -220,20 +228,30 @@ class TikTokClient(HttpClient):
         return await self.call("POST", api.SEARCH_PRODUCTS, params=params, body=body)
 
     async def _switch(self, path: str, remote_id: str) -> None:
-        data = await self.call("POST", path, body={"product_ids": [remote_id]})
+        mine, _ = remote_ids.split(remote_id, self.account.name)
+        data = await self.call("POST", path, body={"product_ids": [mine]})
         for product_id, error in envelope.partial_errors(data, self.account.name):
-            if product_id in ("", remote_id):
+            if product_id in ("", mine):
                 raise error
 
-    async def _sku_id(self, remote_id: str) -> str:
-        if remote_id not in self.sku_ids:
-            await self.remote(remote_id)  # 404s as NotFoundError for a deleted product
-        return self.sku_ids[remote_id]
+    async def _address(self, remote_id: str) -> tuple[str, str]:
+        """(product_id, sku_id) of a remote id. A bare product id (stored before remote ids
+        carried the SKU id) costs one Get Product per process, which 404s as NotFoundError
+        for a deleted product."""
+        product_id, sku_id = remote_ids.split(remote_id, self.account.name)
+        if sku_id is None:
+            if product_id not in self.sku_ids:
+                await self.remote(product_id)
+            sku_id = self.sku_ids[product_id]
+        return product_id, sku_id
 
-    def _remember_skus(self, product_id: str, data: dict[str, Any]) -> None:
+    def _remember_skus(self, product_id: str, data: dict[str, Any]) -> str | None:
+        """Remember the product's (first and only) SKU id from an answer; return it."""
         skus = data.get("skus") or []
         if skus and skus[0].get("id"):
             self.sku_ids[product_id] = str(skus[0]["id"])
+            return self.sku_ids[product_id]
+        return None
 
     def _inventory(self, listing: Listing) -> list[dict[str, Any]]:
         return [{"warehouse_id": self.warehouse_id, "quantity": listing.stock}]

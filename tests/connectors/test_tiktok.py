@@ -296,6 +296,42 @@ async def test_partial_errors_name_the_item(client: TikTokClient, shop: Account)
     assert info.value.code == "12052530"
 
 
+async def test_bare_product_ids_of_older_bindings_still_work(
+    client: TikTokClient,
+    shop: Account,
+    tokens: MemoryTokenProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """State written before remote ids carried the SKU id holds the bare product id: every
+    call still addresses the product (reading its SKU id once), and a remote id naming a
+    SKU of another product is refused by TikTok, not silently applied."""
+    product_id, _, sku_id = (await client.create(_listing(shop, "OLD-1"))).partition(":")
+    other = await client.create(_listing(shop, "OLD-2"))
+    monkeypatch.setattr(tiktok_client, "_SKU_IDS", {})  # as in a new process
+    cold = TikTokClient(shop, tokens=tokens)
+    try:
+        await cold.update(product_id, dataclasses.replace(_listing(shop, "OLD-1"), stock=7))
+        await cold.update_price(
+            product_id, dataclasses.replace(_listing(shop, "OLD-1"), price=88000)
+        )
+        await cold.delist(product_id, "OLD-1")
+        assert not (await cold.remote(product_id)).active
+        await cold.relist(product_id, "OLD-1")
+        found = await cold.find_by_sku("OLD-1")
+        assert found is not None and found.remote_id == f"{product_id}:{sku_id}"
+        assert (found.active, found.price, found.stock) == (True, 88000, 7)
+        with pytest.raises(ItemRejected) as info:
+            await cold.update_price(
+                f"{product_id}:{other.partition(':')[2]}", _listing(shop, "OLD-1")
+            )
+        assert info.value.code == "12052910"
+        for malformed in ("", ":1", "1:", "1:2:3"):
+            with pytest.raises(NotFoundError):
+                await cold.update_stock(malformed, _listing(shop, "OLD-1"))
+    finally:
+        await cold.aclose()
+
+
 async def test_images_are_uploaded_once_per_content_hash(
     shop: Account, tokens: MemoryTokenProvider, server: SandboxServer
 ) -> None:
@@ -341,9 +377,11 @@ async def test_price_and_inventory_updates_address_one_product_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No batch call across products (docs/marketplaces/tiktok.md): each listing's price
-    and stock are one Update Price and one Update Inventory of its own product; a process
-    that did not create them reads each product's SKU id first."""
+    and stock are one Update Price and one Update Inventory of its own product. The remote
+    id carries the SKU id they address, so a process that did not create the listings
+    sends nothing else; a bare product id stored before then costs one Get Product."""
     created = [(await client.create(_listing(shop, f"PQ-{i}")), f"PQ-{i}") for i in range(3)]
+    assert all(rid.count(":") == 1 for rid, _ in created)  # product_id:sku_id
     changed = [
         (rid, dataclasses.replace(_listing(shop, sku), price=99000, stock=4))
         for rid, sku in created
@@ -351,13 +389,19 @@ async def test_price_and_inventory_updates_address_one_product_each(
     sent = client.requests_sent
     results = await client.update_prices_stocks(changed)
     assert [r.ok for r in results] == [True] * 3
-    assert client.requests_sent - sent == 2 * 3  # SKU ids known from the create answers
+    assert client.requests_sent - sent == 2 * 3
     monkeypatch.setattr(tiktok_client, "_SKU_IDS", {})  # as in a new process
     cold = TikTokClient(shop, tokens=tokens)
     try:
         assert all(r.ok for r in await cold.update_prices_stocks(changed))
-        assert cold.requests_sent == 3 * 3  # Get Product, Update Price, Update Inventory
+        assert cold.requests_sent == 2 * 3  # Update Price, Update Inventory: no Get Product
+        bare = [(rid.partition(":")[0], listing) for rid, listing in changed]
+        assert all(r.ok for r in await cold.update_prices_stocks(bare))
+        assert cold.requests_sent == 2 * 3 + 3 * 3  # a bare id: Get Product first, once
+        assert all(r.ok for r in await cold.update_prices_stocks(bare))
+        assert cold.requests_sent == 2 * 3 + 3 * 3 + 2 * 3
     finally:
         await cold.aclose()
     found = await client.find_by_sku("PQ-2")
+    assert found is not None and found.remote_id == created[2][0]
     assert found is not None and (found.price, found.stock) == (99000, 4)
