@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -199,3 +200,7 @@ class Connector:
     # Set for marketplaces whose shops authorise us by OAuth: the client factory then takes
     # `tokens=` (a connectors.oauth.TokenProvider the engine builds over the token store).
     oauth: OAuthFlow | None = None
+    # Whether a stored remote id and one the marketplace lists name the same listing. Equal
+    # ids by default; a connector whose id form grew (TikTok's `product:sku` after bare
+    # product ids) says older stored ids still name the listing.
+    same_remote: Callable[[str, str], bool] = operator.eq

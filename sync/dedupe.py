@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from connectors.base import MarketplaceClient
 from connectors.errors import AccountError, MarketplaceError
+from connectors.registry import get_connector
 from sync.state.store import StateStore
 
 
@@ -47,11 +48,12 @@ async def dedupe_account(
         if remote.active:  # a copy already off sale harms nobody
             copies.setdefault(remote.sku, []).append(remote.remote_id)
     duplicated = {sku: ids for sku, ids in copies.items() if len(ids) > 1}
+    same = get_connector(client.account.marketplace).same_remote
     bindings = store.bindings(account, skus=duplicated) if duplicated else {}
     for sku, ids in sorted(duplicated.items()):
         binding = bindings.get(sku)
-        keep = binding.remote_id if binding and binding.remote_id in ids else ids[0]
-        report.keep[sku] = keep or ids[0]
+        bound = binding.remote_id if binding else None
+        report.keep[sku] = next((rid for rid in ids if bound and same(bound, rid)), ids[0])
         report.extra[sku] = [rid for rid in ids if rid != report.keep[sku]]
     if apply:
         for sku, ids in report.extra.items():

@@ -11,6 +11,7 @@ from typing import Any
 
 from connectors.base import MarketplaceClient
 from connectors.errors import MarketplaceError
+from connectors.registry import get_connector
 from sync.engine.review import review_outcome
 from sync.state.models import BindingStatus
 from sync.state.store import StateStore
@@ -73,6 +74,7 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
     """Scan the remote listings and mark drifted bindings for the next sync."""
     account = client.account.name
     report = ReconcileReport(account)
+    same = get_connector(client.account.marketplace).same_remote
     bindings = store.bindings(account)
     copies: dict[str, list[str]] = {}
     on_sale: dict[str, list[str]] = {}  # copies on sale: the duplicates that harm a seller
@@ -84,13 +86,17 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
             on_sale.setdefault(remote.sku, []).append(remote.remote_id)
         binding = bindings.get(remote.sku)
         bound = binding.remote_id if binding is not None else None
-        if (bound and bound != remote.remote_id) or (not bound and len(copies[remote.sku]) > 1):
+        if (bound and not same(bound, remote.remote_id)) or (
+            not bound and len(copies[remote.sku]) > 1
+        ):
             continue  # an extra copy of a SKU: only the bound one (or the first) is compared
+        if bound and bound != remote.remote_id:  # the same listing, its id in a newer form
+            observed[remote.sku] = {"remote_id": remote.remote_id}
         if binding is None or binding.remote_id is None:
             if binding is None:
                 report.unknown.append(remote.sku)
             else:  # a create whose answer we never saw: adopt it
-                observed[remote.sku] = {
+                observed[remote.sku] = {  # (unbound: nothing observed of it yet)
                     "remote_id": remote.remote_id,
                     "status": BindingStatus.LISTED.value,
                     "content_hash": remote.content_hash,
@@ -102,25 +108,29 @@ async def reconcile_account(client: MarketplaceClient, store: StateStore) -> Rec
         if binding.status == BindingStatus.IN_REVIEW.value:
             outcome = review_outcome(remote)
             if outcome is not None:
-                observed[remote.sku] = outcome
+                observed.setdefault(remote.sku, {}).update(outcome)
             continue
         if binding.status != BindingStatus.LISTED.value:
             continue
         if not remote.active:
             report.inactive.append(remote.sku)
-            observed[remote.sku] = {"status": BindingStatus.DELISTED.value, "source_hash": None}
+            observed.setdefault(remote.sku, {}).update(
+                {"status": BindingStatus.DELISTED.value, "source_hash": None}
+            )
         elif (
             remote.content_hash != binding.content_hash
             or str(remote.price) != binding.price
             or remote.stock != binding.stock
         ):
             report.edited.append(remote.sku)
-            observed[remote.sku] = {
-                "content_hash": remote.content_hash,
-                "price": str(remote.price),
-                "stock": remote.stock,
-                "source_hash": None,
-            }
+            observed.setdefault(remote.sku, {}).update(
+                {
+                    "content_hash": remote.content_hash,
+                    "price": str(remote.price),
+                    "stock": remote.stock,
+                    "source_hash": None,
+                }
+            )
     report.duplicates = {sku: ids for sku, ids in on_sale.items() if len(ids) > 1}
     live = (BindingStatus.LISTED.value, BindingStatus.IN_REVIEW.value)
     for sku, binding in bindings.items():

@@ -7,6 +7,7 @@ from connectors.base import Connector, SandboxKit
 from connectors.tiktok.client import TikTokClient, make_client
 from connectors.tiktok.mapping import TikTokMapping
 from connectors.tiktok.oauth import TikTokOAuth
+from connectors.tiktok.remote_ids import same_listing
 from connectors.tiktok.sandbox import authorize, create_app, invalid_listing, sandbox_account
 
 CONNECTOR = Connector(
@@ -23,6 +24,7 @@ CONNECTOR = Connector(
     # Price and inventory updates address one product each: no batch call across products.
     batch_size=1,
     oauth=TikTokOAuth(),
+    same_remote=same_listing,
 )
 
 __all__ = ["CONNECTOR", "TikTokClient", "TikTokMapping", "TikTokOAuth"]

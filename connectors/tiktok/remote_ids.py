@@ -26,3 +26,9 @@ def split(remote_id: str, account: str) -> tuple[str, str | None]:
     if not product_id or (sep and not sku_id) or _SEP in sku_id:
         raise NotFoundError(f"{remote_id!r} is not a TikTok product[:sku] id", account=account)
     return product_id, sku_id or None
+
+
+def same_listing(stored: str, seen: str) -> bool:
+    """Whether a stored remote id names the listing seen on the marketplace: the same id,
+    or an older bare product id of that listing's product (each variant is a product)."""
+    return stored == seen or stored.partition(_SEP)[0] == seen.partition(_SEP)[0]

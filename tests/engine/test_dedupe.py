@@ -82,3 +82,43 @@ def test_reconcile_lists_planted_duplicates_and_dedupe_keeps_the_bound_copy(
 
     again = ocop("reconcile", "--config", str(config_path), "--account", account.name, "--json")
     assert json.loads(again.stdout)["observed"][0]["duplicates"] == []
+
+
+def test_older_bare_tiktok_ids_still_name_their_listings_and_are_brought_up_to_date(
+    settings: Settings, sandboxes: dict[str, SandboxServer], config_path: Path
+) -> None:
+    # Bindings stored before TikTok remote ids carried the SKU id hold the bare product id:
+    # reconcile and dedupe must still see them as the bound listing, not as strangers.
+    run_pass(settings)
+    account = next(a for a in settings.accounts if a.marketplace == "tiktok")
+    store = StateStore(settings.state_url)
+    try:
+        current = {
+            sku: b.remote_id for sku, b in store.bindings(account.name).items() if b.remote_id
+        }
+        assert current and all(":" in rid for rid in current.values())
+        bare = {sku: rid.partition(":")[0] for sku, rid in current.items()}
+        store.apply_observations(account.name, {s: {"remote_id": r} for s, r in bare.items()})
+        asyncio.run(plant_duplicates(account, store))
+    finally:
+        store.close()
+
+    observed = ocop("reconcile", "--config", str(config_path), "--account", account.name, "--json")
+    assert observed.returncode == 0, observed.stdout + observed.stderr
+    report = json.loads(observed.stdout)["observed"][0]
+    # Compared as they are, every bound listing was taken for an extra copy of its SKU: never
+    # compared, its id never brought up to date, and dedupe kept whichever copy came first.
+    assert report["missing"] == [] and report["unknown"] == []
+    assert sorted(d["sku"] for d in report["duplicates"]) == sorted(PLANTED)
+    store = StateStore(settings.state_url)
+    try:  # the stored ids are the full ones again
+        assert {s: store.binding(account.name, s).remote_id for s in current} == current  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+    applied = ocop(
+        "dedupe", "--config", str(config_path), "--account", account.name, "--apply", "--json"
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    kept = {d["sku"]: d["keep"] for d in json.loads(applied.stdout)["duplicates"]}
+    assert kept == {sku: current[sku] for sku in PLANTED}
