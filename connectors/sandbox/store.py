@@ -73,6 +73,16 @@ class ListingStore:
         if persist and persist.exists():
             self._load(persist)
 
+    def public_id(self, record: dict[str, Any]) -> str:
+        """The listing's id as the marketplace's client names it (the remote id a state
+        records), shown by `/_sandbox/listings`. The store's own key unless overridden."""
+        return str(record["id"])
+
+    def record_id(self, remote_id: str) -> str:
+        """The store's key of the listing a client's remote id names (inverse of
+        `public_id`)."""
+        return remote_id
+
     def seller(self, seller_id: str) -> SellerStore:
         """The store of one seller (created on first use)."""
         return self.sellers.setdefault(seller_id, SellerStore())

@@ -133,15 +133,21 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
         seller = request.query_params.get("seller")
         sellers = {seller: store.seller(seller)} if seller else store.sellers
         wanted = request.query_params.get("skus")  # comma-separated: only these SKUs
+
+        def shown(item: dict[str, Any]) -> dict[str, Any]:
+            return {**item, "id": store.public_id(item)}  # as the client's remote id
+
         if wanted:
             skus = wanted.split(",")
             return JSONResponse(
                 {
-                    name: [item for sku in skus if (item := s.find_sku(sku)) is not None]
+                    name: [shown(item) for sku in skus if (item := s.find_sku(sku)) is not None]
                     for name, s in sellers.items()
                 }
             )
-        return JSONResponse({name: list(s.listings.values()) for name, s in sellers.items()})
+        return JSONResponse(
+            {name: [shown(item) for item in s.listings.values()] for name, s in sellers.items()}
+        )
 
     async def get_config(request: Request) -> Response:
         if request.method == "POST":
@@ -154,7 +160,7 @@ def _inspection_routes(store: ListingStore, config: SandboxConfig) -> list[BaseR
     async def hand_edit(request: Request) -> Response:
         # Simulates a seller editing or deleting a listing by hand in the web portal.
         seller = store.seller(request.path_params["seller"])
-        remote_id = request.path_params["remote_id"]
+        remote_id = store.record_id(request.path_params["remote_id"])
         if request.method == "DELETE":
             return JSONResponse({"deleted": seller.delete(remote_id)})
         record = seller.listings.get(remote_id)

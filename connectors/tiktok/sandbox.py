@@ -29,6 +29,7 @@ from connectors.oauth import TokenGrant
 from connectors.sandbox import ListingStore, SandboxConfig, SandboxHooks, build_sandbox_app
 from connectors.tiktok import api
 from connectors.tiktok.oauth import TikTokOAuth
+from connectors.tiktok.remote_ids import join
 from connectors.tiktok.sandbox_auth import (
     APP_KEY_PREFIX,
     CIPHER_PREFIX,
@@ -141,6 +142,14 @@ class TikTokStore(ListingStore):
         stats["image_uploads"] = self.images.uploads
         stats["clock"] = self.auth.public()
         return stats
+
+    def public_id(self, record: dict[str, Any]) -> str:
+        """`product_id:sku_id`, the remote id the client keeps (remote_ids.py)."""
+        return join(str(record["id"]), record.get("sku_id"))
+
+    def record_id(self, remote_id: str) -> str:
+        """A product is kept under its own id."""
+        return remote_id.partition(":")[0]
 
 
 Handler = Callable[[Request, str], Awaitable[dict[str, Any]]]
