@@ -24,7 +24,7 @@ import httpx
 from connectors.base import ItemResult, Listing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError
 from connectors.http import HttpClient
-from connectors.image_upload import ImageFetcher, Uploader
+from connectors.image_upload import ImageFetcher, MediaMemory, Uploader
 from connectors.oauth import TokenProvider, Tokens
 from connectors.tiktok import api, envelope, remote_ids
 from connectors.tiktok.audit import REVIEWS, TikTokRemoteListing, audit_reasons, audit_state
@@ -50,7 +50,14 @@ class TikTokClient(HttpClient):
 
     marketplace = "tiktok"
 
-    def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        account: Account,
+        *,
+        tokens: TokenProvider | None = None,
+        media: MediaMemory | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(account, **kw)
         self.tokens: TokenProvider = tokens or ConfiguredTokens(account)
         self.warehouse_id = str(account.options.get("warehouse_id", ""))
@@ -58,7 +65,7 @@ class TikTokClient(HttpClient):
         # bytes stand in for the image (ours, for tests). Real shops download the image.
         self.fetcher = ImageFetcher(self.http, account, option="image_fetch", title="TikTok Shop")
         cache = shop_images(account.base_url, account.name)
-        self.images = Uploader(cache, self.fetcher, self._upload, str)
+        self.images = Uploader(cache, self.fetcher, self._upload, str, memory=media)
         self.sku_ids = _SKU_IDS.setdefault((account.base_url, account.name), {})
         self.token_refreshes = 0
 
@@ -203,6 +210,7 @@ class TikTokClient(HttpClient):
         its remote id in the form `create` returns ("product_id:sku_id")."""
         product = await self.call("GET", api.product_path(product_id))
         sku_id = self._remember_skus(product_id, product)
+        await self.images.learn(_uris(product))
         sku = (product.get("skus") or [{}])[0]
         status = str(product.get("status") or "")
         audit, reasons = audit_state(status), audit_reasons(product)
@@ -287,9 +295,7 @@ class TikTokClient(HttpClient):
             "title": product.get("title", ""),
             "description": product.get("description", ""),
             "category_id": str(leaf.get("id", "")),
-            "main_images": self.images.known_keys(
-                [str(i.get("uri")) for i in product.get("main_images") or []]
-            ),
+            "main_images": self.images.known_keys(_uris(product)),
             "package_weight": _pick(product.get("package_weight"), ("value", "unit")),
             "product_attributes": [
                 {
@@ -321,14 +327,22 @@ def _price(listing: Listing) -> dict[str, str]:
     return {"amount": str(listing.price), "currency": api.CURRENCY}
 
 
+def _uris(product: dict[str, Any]) -> list[str]:
+    return [str(i.get("uri")) for i in product.get("main_images") or []]
+
+
 def _pick(value: object, keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: value.get(k) for k in keys} if isinstance(value, dict) else {}
 
 
 def make_client(
-    account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any
+    account: Account,
+    *,
+    tokens: TokenProvider | None = None,
+    media: MediaMemory | None = None,
+    **kwargs: Any,
 ) -> TikTokClient:
     """The registry's client factory: `tokens=` from the engine's token store (without
-    one, a token configured in the account's credentials); `limiter=`, `http=`, `policy=`
-    pass through."""
-    return TikTokClient(account, tokens=tokens, **kwargs)
+    one, a token configured in the account's credentials), `media=` the shop's uploads
+    remembered there; `limiter=`, `http=`, `policy=` pass through."""
+    return TikTokClient(account, tokens=tokens, media=media, **kwargs)
