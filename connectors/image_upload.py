@@ -27,7 +27,10 @@ Their clients therefore take a `MediaMemory` from the engine (`media=`, for conn
 `Connector.remembers_media` is set): the account's uploads kept in the state database, which
 connectors never import. A per-process cache stays the fast path: `Recall` fills it from the
 memory once per process and account, asks the memory for references it does not know (an
-upload another process made since), and writes each new upload through.
+upload another process made since), and writes each new upload through. The first upload
+of a key stays the key's: two processes that uploaded one image at once both use the one
+the memory kept, so the reference a listing carries always maps back to its key (the other
+upload stays unused).
 """
 
 from __future__ import annotations
@@ -202,8 +205,9 @@ class MediaMemory(Protocol):
         """The uploads remembered under these references (an unknown one is not there)."""
         ...
 
-    async def remember(self, upload: Remembered) -> None:
-        """Keep one upload; it replaces the one its key had (the last writer wins)."""
+    async def remember(self, upload: Remembered) -> Remembered:
+        """Keep one upload unless its key has one already; the key's upload as kept (this
+        one, or the one another process kept first, which every process then uses)."""
         ...
 
 
@@ -256,10 +260,12 @@ class Recall:
             for upload in await self.memory.find(unknown):
                 self.cache.absorb(upload)
 
-    async def keep(self, upload: Remembered) -> None:
-        """Write one new upload through to the memory."""
-        if self.memory is not None:
-            await self.memory.remember(upload)
+    async def keep(self, upload: Remembered) -> Remembered:
+        """Write one new upload through to the memory; the key's upload to use from now on
+        (`upload` itself, unless another process kept one for the key first)."""
+        if self.memory is None:
+            return upload
+        return await self.memory.remember(upload)
 
 
 @dataclass
@@ -271,6 +277,9 @@ class UploadCache(Generic[T]):
     key_by_ref: dict[str, str] = field(default_factory=dict)
     loaded: bool = False  # the marketplace's own list of uploads was read (where it has one)
     recalled: bool = False  # the account's MediaMemory was read (`Recall`)
+    # Source key -> the upload the MediaMemory holds for it, used over a content-hash match
+    # (two processes may have uploaded one image: every process uses the one kept).
+    by_key: dict[str, T] = field(default_factory=dict)
     # Remembered text -> upload (an upload's text form is `Uploader`'s `encode`).
     decode: Callable[[str], Any] = str
 
@@ -282,19 +291,30 @@ class UploadCache(Generic[T]):
 
     def for_key(self, key: str) -> T | None:
         """The upload of a source key already seen, or None."""
+        pinned = self.by_key.get(key)
+        if pinned is not None:
+            return pinned
         digest = self.hash_by_key.get(key)
         return self.by_hash.get(digest) if digest else None
+
+    def pin(self, key: str, uploaded: T, ref: str) -> None:
+        """`key` uses `uploaded` (what the MediaMemory kept for it), referred to as `ref`
+        (a reference shared by keys with the same bytes reads back as the first of them)."""
+        self.by_key[key] = uploaded
+        self.key_by_ref.setdefault(ref, key)
 
     def knows(self, ref: str) -> bool:
         """True when `ref` maps back to a source key."""
         return ref in self.key_by_ref
 
     def absorb(self, upload: Remembered) -> None:
-        """A remembered upload; what this process uploaded itself wins over it."""
-        if upload.key not in self.hash_by_key:
-            self.remember(upload.key, upload.digest, self.decode(upload.uploaded), upload.ref)
-        else:
-            self.key_by_ref.setdefault(upload.ref, upload.key)
+        """A remembered upload: the key's, and a content-hash match for new keys."""
+        uploaded = self.decode(upload.uploaded)
+        if upload.digest:
+            self.by_hash.setdefault(upload.digest, uploaded)
+            self.hash_by_key.setdefault(upload.key, upload.digest)
+        if upload.key not in self.by_key:
+            self.pin(upload.key, uploaded, upload.ref)
 
 
 class Uploader(Generic[T]):
@@ -360,5 +380,8 @@ class Uploader(Generic[T]):
                 uploaded = await self._upload(data, key, digest)
             ref = self._ref(uploaded)
             self.cache.remember(key, digest, uploaded, ref)
-            await self.recall.keep(Remembered(key, digest, ref, self._encode(uploaded)))
+            kept = await self.recall.keep(Remembered(key, digest, ref, self._encode(uploaded)))
+            if kept.ref != ref:  # another process kept an upload of this key first: use it
+                uploaded = self.cache.decode(kept.uploaded)
+            self.cache.pin(key, uploaded, kept.ref)
         return uploaded

@@ -50,7 +50,7 @@ class ImageCache:
         return lazada_url in self.source_by_lazada
 
     def absorb(self, upload: Remembered) -> None:
-        """A remembered migration (`remembered`); one this process made itself wins."""
+        """A remembered migration (`remembered`)."""
         kept = json.loads(upload.uploaded)
         self.lazada_by_source.setdefault(upload.key, kept["url"])
         self.source_by_lazada[upload.ref] = kept["source"]
@@ -95,8 +95,12 @@ class Images:
                 async with self._locks.setdefault(key, asyncio.Lock()):
                     if key not in self.cache.lazada_by_source:
                         lazada_url = await self._migrate(source)
-                        self.cache.add(source, lazada_url)
-                        await self.recall.keep(remembered(source, lazada_url))
+                        self.cache.source_by_lazada[lazada_url] = source
+                        # Lazada names an image after its bytes, so another process's
+                        # migration of this source is normally the same URL; the one kept
+                        # first is used either way.
+                        kept = await self.recall.keep(remembered(source, lazada_url))
+                        self.cache.add(source, json.loads(kept.uploaded)["url"])
             urls.append(self.cache.lazada_by_source[key])
         return urls
 

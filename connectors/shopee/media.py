@@ -34,8 +34,7 @@ class MediaCache:
         return image_id in self.name_by_id
 
     def absorb(self, upload: Remembered) -> None:
-        """A remembered upload (key: our name, uploaded and ref: the image id); an image this
-        process uploaded itself keeps its id."""
+        """A remembered upload (key: our name, uploaded and ref: the image id)."""
         self.id_by_name.setdefault(upload.key, upload.uploaded)
         self.name_by_id[upload.ref] = upload.key
 
@@ -63,10 +62,12 @@ class MediaSpace:
             async with self._locks.setdefault(name, asyncio.Lock()):
                 if name not in self.cache.id_by_name:
                     image_id = await self._upload(by_name[name])
-                    self.cache.id_by_name[name] = image_id
                     self.cache.name_by_id[image_id] = name
-                    # Shopee takes the image itself: no content hash of ours to keep.
-                    await self.recall.keep(Remembered(name, "", image_id, image_id))
+                    # Shopee takes the image itself: no content hash of ours to keep. The
+                    # id kept is ours unless another process uploaded this image first.
+                    kept = await self.recall.keep(Remembered(name, "", image_id, image_id))
+                    self.cache.id_by_name[name] = kept.uploaded
+                    self.cache.name_by_id[kept.ref] = name
         return [self.cache.id_by_name[name] for name in names]
 
     async def learn(self, image_ids: Iterable[str]) -> None:

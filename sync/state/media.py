@@ -8,8 +8,9 @@ reference stands for, and which uploads can be used again instead of uploading o
 
 `MediaStore` is the table; `StoredMediaMemory` is the connectors.image_upload.MediaMemory
 the engine hands a client (`sync/engine/clients.open_client`), so connectors never import
-the state layer. Two processes uploading one image both write its key's row: the last
-writer wins, and either reference maps back to the same key.
+the state layer. Two processes that upload one image at once both try to write its key's
+row: the first writer wins and the second uses that upload instead of its own, so the
+reference every listing carries maps back to its key (the second upload stays unused).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from sync.state.models import MediaRecord, utcnow
 FIND_CHUNK = 500
 
 _COLUMNS = (MediaRecord.key, MediaRecord.digest, MediaRecord.ref, MediaRecord.uploaded)
-_REPLACED = ("digest", "ref", "uploaded", "created_at")  # what a key's new upload replaces
 
 
 class MediaStore:
@@ -60,9 +60,12 @@ class MediaStore:
                 found.extend(Remembered(*row) for row in conn.execute(query))
         return found
 
-    def remember(self, account: str, upload: Remembered) -> None:
-        """Keep one upload of `account`; it replaces what its key had (one statement, so
-        two processes writing one key leave one row: the last writer's)."""
+    def remember(self, account: str, upload: Remembered) -> Remembered:
+        """Keep one upload of `account` unless its key has one; the key's upload as kept.
+
+        The first writer wins: a second process that uploaded the same image meanwhile gets
+        the first one's upload back and uses it, so the reference its listings carry is the
+        one this table maps back to the key (see the module doc)."""
         values = {
             "account": account,
             "key": upload.key,
@@ -73,10 +76,13 @@ class MediaStore:
         }
         with self.engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            stmt = dialect.insert(MediaRecord).values(**values)
-            changed = {name: stmt.excluded[name] for name in _REPLACED}
-            upsert = stmt.on_conflict_do_update(index_elements=["account", "key"], set_=changed)
-            conn.execute(upsert)
+            insert = dialect.insert(MediaRecord).values(**values)
+            conn.execute(insert.on_conflict_do_nothing(index_elements=["account", "key"]))
+            # PostgreSQL: a conflicting insert waited for the other transaction, and this
+            # statement's snapshot (READ COMMITTED) sees its row.
+            mine = (MediaRecord.account == account, MediaRecord.key == upload.key)
+            kept = conn.execute(select(*_COLUMNS).where(*mine)).one()
+        return Remembered(*kept)
 
 
 class StoredMediaMemory:
@@ -102,6 +108,7 @@ class StoredMediaMemory:
         found: list[Remembered] = await self.store.call(self.media.find, self.account, refs)
         return found
 
-    async def remember(self, upload: Remembered) -> None:
-        """Keep one new upload of the account."""
-        await self.store.call(self.media.remember, self.account, upload)
+    async def remember(self, upload: Remembered) -> Remembered:
+        """Keep one new upload of the account; the key's upload as kept."""
+        kept: Remembered = await self.store.call(self.media.remember, self.account, upload)
+        return kept
