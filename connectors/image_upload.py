@@ -210,6 +210,11 @@ class MediaMemory(Protocol):
         one, or the one another process kept first, which every process then uses)."""
         ...
 
+    async def forget(self, uploads: Sequence[Remembered]) -> None:
+        """Drop these uploads where they are still their key's (the marketplace refused
+        them as unknown); a key's newer upload from another process stays."""
+        ...
+
 
 class Remembering(Protocol):
     """A per-process upload cache that `Recall` fills from an account's MediaMemory."""
@@ -267,6 +272,11 @@ class Recall:
             return upload
         return await self.memory.remember(upload)
 
+    async def forget(self, uploads: Sequence[Remembered]) -> None:
+        """Drop uploads the marketplace refused as unknown from the memory."""
+        if self.memory is not None and uploads:
+            await self.memory.forget(uploads)
+
 
 @dataclass
 class UploadCache(Generic[T]):
@@ -315,6 +325,8 @@ class UploadCache(Generic[T]):
             self.hash_by_key.setdefault(upload.key, upload.digest)
         if upload.key not in self.by_key:
             self.pin(upload.key, uploaded, upload.ref)
+        else:
+            self.key_by_ref.setdefault(upload.ref, upload.key)
 
 
 class Uploader(Generic[T]):
@@ -365,6 +377,24 @@ class Uploader(Generic[T]):
         """Before `known_keys` in a scan: references the cache does not know yet are looked
         up in the account's memory (uploads made by another process)."""
         await self.recall.learn(refs)
+
+    async def forget(self, keys: Iterable[str]) -> None:
+        """The marketplace refused the uploads of these keys as unknown (one it no longer
+        keeps, a sandbox that restarted): drop them here and from the memory, so the next
+        `resolve` uploads again. References already read back still map to their keys."""
+        stale: list[Remembered] = []
+        for key in dict.fromkeys(keys):
+            uploaded = self.cache.for_key(key)
+            if uploaded is None:
+                continue
+            digest = self.cache.hash_by_key.pop(key, "")
+            stale.append(Remembered(key, digest, self._ref(uploaded), self._encode(uploaded)))
+            # Every key sharing the refused upload (same bytes) must upload again too.
+            for other in [k for k, u in self.cache.by_key.items() if u == uploaded]:
+                del self.cache.by_key[other]
+            for gone in [d for d, u in self.cache.by_hash.items() if u == uploaded]:
+                del self.cache.by_hash[gone]
+        await self.recall.forget(stale)
 
     async def before_upload(self) -> None:
         """Called before uploading bytes the cache does not know (override)."""

@@ -14,7 +14,7 @@ address the SKU, so every process sends them without reading the product first.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
@@ -144,15 +144,21 @@ class TikTokClient(HttpClient):
         """Upload missing images, then Create Product once (never retried here); returns
         "product_id:sku_id". The product goes to TikTok's audit: `find_by_sku(...).audit`
         shows where it stands."""
-        data = await self.call("POST", api.PRODUCTS, body=await self._wire(listing), retry=False)
+        data = await self._with_images(
+            listing,
+            lambda wire: self.call("POST", api.PRODUCTS, body=wire, retry=False),
+        )
         product_id = str(data["product_id"])
         return remote_ids.join(product_id, self._remember_skus(product_id, data))
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """Edit Product: full replacement of the same SKU (TikTok audits the edit again)."""
         product_id, sku_id = await self._address(remote_id)
-        wire = await self._wire(listing, sku_id=sku_id)
-        data = await self.call("PUT", api.product_path(product_id), body=wire)
+        data = await self._with_images(
+            listing,
+            lambda wire: self.call("PUT", api.product_path(product_id), body=wire),
+            sku_id=sku_id,
+        )
         self._remember_skus(product_id, data)
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
@@ -287,6 +293,24 @@ class TikTokClient(HttpClient):
             "skus": [sku],
             "save_mode": "LISTING",
         }
+
+    async def _with_images(
+        self,
+        listing: Listing,
+        send: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+        sku_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Send the listing's body; when TikTok answers that an image URI does not exist (an
+        upload remembered from another process that TikTok no longer keeps, a sandbox that
+        restarted), forget the listing's uploads, upload them again and send once more —
+        the refused call changed nothing, so even a create may be sent again."""
+        try:
+            return await send(await self._wire(listing, sku_id=sku_id))
+        except ItemRejected as refused:
+            if refused.code != str(api.IMAGE_URI_UNKNOWN):
+                raise
+        await self.images.forget(list(listing.content["main_images"]))
+        return await send(await self._wire(listing, sku_id=sku_id))
 
     def _content(self, product: dict[str, Any]) -> dict[str, Any]:
         chain = product.get("category_chains") or []

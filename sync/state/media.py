@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.image_upload import Remembered
@@ -84,6 +84,22 @@ class MediaStore:
             kept = conn.execute(select(*_COLUMNS).where(*mine)).one()
         return Remembered(*kept)
 
+    def forget(self, account: str, uploads: Sequence[Remembered]) -> int:
+        """Drop these uploads of `account` where the key still has that reference (another
+        process may have kept a newer upload since: it stays); the rows dropped."""
+        dropped = 0
+        with self.engine.begin() as conn:
+            for upload in uploads:
+                rows = conn.execute(
+                    delete(MediaRecord).where(
+                        MediaRecord.account == account,
+                        MediaRecord.key == upload.key,
+                        MediaRecord.ref == upload.ref,
+                    )
+                )
+                dropped += int(rows.rowcount)
+        return dropped
+
 
 class StoredMediaMemory:
     """connectors.image_upload.MediaMemory of one account over a StateStore: its reads and
@@ -112,3 +128,7 @@ class StoredMediaMemory:
         """Keep one new upload of the account; the key's upload as kept."""
         kept: Remembered = await self.store.call(self.media.remember, self.account, upload)
         return kept
+
+    async def forget(self, uploads: Sequence[Remembered]) -> None:
+        """Drop uploads of the account the marketplace refused as unknown."""
+        await self.store.call(self.media.forget, self.account, uploads)

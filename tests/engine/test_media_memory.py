@@ -64,6 +64,10 @@ def test_uploads_are_kept_per_account_and_key_and_the_first_writer_wins(state_ur
         assert media.load("shop-1") == [first, second]
         assert media.find("shop-1", ["ref-1", "ref-2", "ref-9", second.ref]) == [first, second]
         assert media.find("shop-2", ["ref-9", "ref-9"]) == [other]
+        # Refused as unknown: dropped only where the key still has that reference.
+        assert media.forget("shop-1", [Remembered("img-a", "d1", "ref-2", "ref-2")]) == 0
+        assert media.forget("shop-1", [first]) == 1
+        assert media.load("shop-1") == [second] and media.load("shop-2") == [other]
 
         # Many processes at once, each with its own connections: one row, one winner.
         def race(n: int) -> Remembered:
