@@ -25,7 +25,7 @@ from connectors.image_upload import Remembered
 from sync.state.models import MediaRecord, utcnow
 
 # References per look-up query: a scan's page asks for a few hundred at most, and SQLite
-# builds had a limit of 999 bound parameters.
+# before 3.32 allowed 999 bound parameters a statement.
 FIND_CHUNK = 500
 
 _COLUMNS = (MediaRecord.key, MediaRecord.digest, MediaRecord.ref, MediaRecord.uploaded)
