@@ -200,6 +200,11 @@ class Connector:
     # Set for marketplaces whose shops authorise us by OAuth: the client factory then takes
     # `tokens=` (a connectors.oauth.TokenProvider the engine builds over the token store).
     oauth: OAuthFlow | None = None
+    # True for marketplaces whose listings read back name images by references of their
+    # own that no call lists (Shopee image ids, Lazada image URLs, TikTok URIs): the client
+    # factory then takes `media=` (a connectors.image_upload.MediaMemory the engine builds
+    # over the state database), so any process maps those references back to our images.
+    remembers_media: bool = False
     # Whether a stored remote id and one the marketplace lists name the same listing. Equal
     # ids by default; a connector whose id form grew (TikTok's `product:sku` after bare
     # product ids) says older stored ids still name the listing.

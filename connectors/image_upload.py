@@ -18,6 +18,19 @@ failures were broken images and only their listings fail; otherwise it stops the
 once with `ImagesUnreachable`, whose message names the account option and the fix. Like
 the marketplace breaker (connectors/breaker.py) it lets one download through as a probe
 after `COOLDOWN` seconds, so a long-lived worker's client recovers once images answer.
+
+Remembered uploads: Shopee, Lazada and TikTok Shop have no call that lists what an account
+uploaded, and their listings read back name images by the marketplace's own references (an
+image id, a Lazada URL, a TikTok URI). A process that did not upload them could not tell
+which source image a reference stands for, so every listing it read back would look edited.
+Their clients therefore take a `MediaMemory` from the engine (`media=`, for connectors whose
+`Connector.remembers_media` is set): the account's uploads kept in the state database, which
+connectors never import. A per-process cache stays the fast path: `Recall` fills it from the
+memory once per process and account, asks the memory for references it does not know (an
+upload another process made since), and writes each new upload through. The first upload
+of a key stays the key's: two processes that uploaded one image at once both use the one
+the memory kept, so the reference a listing carries always maps back to its key (the other
+upload stays unused).
 """
 
 from __future__ import annotations
@@ -25,9 +38,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
@@ -171,6 +184,100 @@ class ImageFetcher:
         return ImagesUnreachable(self._stop_message, account=self.account)
 
 
+@dataclass(frozen=True)
+class Remembered:
+    """One upload of an account as the state database keeps it (see the module doc)."""
+
+    key: str  # our name of the source image, as listing content carries it
+    digest: str  # content hash of the bytes uploaded; "" where the marketplace fetched them
+    ref: str  # how the marketplace names the upload in listings read back
+    uploaded: str  # what the client needs to use the upload again, in its own text form
+
+
+class MediaMemory(Protocol):
+    """One account's uploads in the state database; the engine hands it to a client."""
+
+    async def load(self) -> list[Remembered]:
+        """Every upload remembered for the account, oldest first."""
+        ...
+
+    async def find(self, refs: Sequence[str]) -> list[Remembered]:
+        """The uploads remembered under these references (an unknown one is not there)."""
+        ...
+
+    async def remember(self, upload: Remembered) -> Remembered:
+        """Keep one upload unless its key has one already; the key's upload as kept (this
+        one, or the one another process kept first, which every process then uses)."""
+        ...
+
+    async def forget(self, uploads: Sequence[Remembered]) -> None:
+        """Drop these uploads where they are still their key's (the marketplace refused
+        them as unknown); a key's newer upload from another process stays."""
+        ...
+
+
+class Remembering(Protocol):
+    """A per-process upload cache that `Recall` fills from an account's MediaMemory."""
+
+    recalled: bool  # the memory's rows were read into it (once per process and account)
+
+    def knows(self, ref: str) -> bool:
+        """True when the cache can map `ref` back to a source key."""
+        ...
+
+    def absorb(self, upload: Remembered) -> None:
+        """Take one remembered upload in; what the cache learnt in this process stays."""
+        ...
+
+
+class Recall:
+    """One client's link between its account's per-process cache and its MediaMemory.
+
+    Without a memory (tools and tests that build a client by hand) every call is a no-op and
+    the cache behaves as it always did.
+    """
+
+    def __init__(self, cache: Remembering, memory: MediaMemory | None) -> None:
+        self.cache = cache
+        self.memory = memory
+        self._lock: asyncio.Lock | None = None  # made on first use: locks bind to the loop
+
+    async def ready(self) -> None:
+        """Read the account's remembered uploads into the cache, once per process."""
+        if self.memory is None or self.cache.recalled:
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # concurrent listings of one client read the rows once
+            if not self.cache.recalled:
+                for upload in await self.memory.load():
+                    self.cache.absorb(upload)
+                self.cache.recalled = True
+
+    async def learn(self, refs: Iterable[str]) -> None:
+        """Make the cache know `refs` where the memory does: an upload made by another
+        process after this one read the memory is asked for by its reference."""
+        await self.ready()
+        if self.memory is None:
+            return
+        unknown = [ref for ref in dict.fromkeys(refs) if ref and not self.cache.knows(ref)]
+        if unknown:
+            for upload in await self.memory.find(unknown):
+                self.cache.absorb(upload)
+
+    async def keep(self, upload: Remembered) -> Remembered:
+        """Write one new upload through to the memory; the key's upload to use from now on
+        (`upload` itself, unless another process kept one for the key first)."""
+        if self.memory is None:
+            return upload
+        return await self.memory.remember(upload)
+
+    async def forget(self, uploads: Sequence[Remembered]) -> None:
+        """Drop uploads the marketplace refused as unknown from the memory."""
+        if self.memory is not None and uploads:
+            await self.memory.forget(uploads)
+
+
 @dataclass
 class UploadCache(Generic[T]):
     """One account's uploads: content hash -> upload, source key -> hash, reference -> key."""
@@ -179,6 +286,12 @@ class UploadCache(Generic[T]):
     hash_by_key: dict[str, str] = field(default_factory=dict)
     key_by_ref: dict[str, str] = field(default_factory=dict)
     loaded: bool = False  # the marketplace's own list of uploads was read (where it has one)
+    recalled: bool = False  # the account's MediaMemory was read (`Recall`)
+    # Source key -> the upload the MediaMemory holds for it, used over a content-hash match
+    # (two processes may have uploaded one image: every process uses the one kept).
+    by_key: dict[str, T] = field(default_factory=dict)
+    # Remembered text -> upload (an upload's text form is `Uploader`'s `encode`).
+    decode: Callable[[str], Any] = str
 
     def remember(self, key: str, digest: str, uploaded: T, ref: str) -> None:
         """Record that `key`'s bytes (hash `digest`) are `uploaded`, referred to as `ref`."""
@@ -188,8 +301,32 @@ class UploadCache(Generic[T]):
 
     def for_key(self, key: str) -> T | None:
         """The upload of a source key already seen, or None."""
+        pinned = self.by_key.get(key)
+        if pinned is not None:
+            return pinned
         digest = self.hash_by_key.get(key)
         return self.by_hash.get(digest) if digest else None
+
+    def pin(self, key: str, uploaded: T, ref: str) -> None:
+        """`key` uses `uploaded` (what the MediaMemory kept for it), referred to as `ref`
+        (a reference shared by keys with the same bytes reads back as the first of them)."""
+        self.by_key[key] = uploaded
+        self.key_by_ref.setdefault(ref, key)
+
+    def knows(self, ref: str) -> bool:
+        """True when `ref` maps back to a source key."""
+        return ref in self.key_by_ref
+
+    def absorb(self, upload: Remembered) -> None:
+        """A remembered upload: the key's, and a content-hash match for new keys."""
+        uploaded = self.decode(upload.uploaded)
+        if upload.digest:
+            self.by_hash.setdefault(upload.digest, uploaded)
+            self.hash_by_key.setdefault(upload.key, upload.digest)
+        if upload.key not in self.by_key:
+            self.pin(upload.key, uploaded, upload.ref)
+        else:
+            self.key_by_ref.setdefault(upload.ref, upload.key)
 
 
 class Uploader(Generic[T]):
@@ -203,9 +340,14 @@ class Uploader(Generic[T]):
         download: Download,
         upload: Callable[[bytes, str, str], Awaitable[T]],  # (bytes, key, hash) -> upload
         ref: Callable[[T], str],  # how listings read back name an upload
+        *,
+        memory: MediaMemory | None = None,  # the account's uploads in the state database
+        encode: Callable[[T], str] = str,  # an upload's text form there (`cache.decode` back)
     ) -> None:
         self.cache = cache
         self._download, self._upload, self._ref = download, upload, ref
+        self.recall = Recall(cache, memory)
+        self._encode = encode
         # One lock per content hash, made on first use (locks bind to the running loop):
         # listings sharing an image upload it once, different images go up in parallel.
         self._locks: dict[str, asyncio.Lock] = {}
@@ -215,6 +357,7 @@ class Uploader(Generic[T]):
 
         KeyError names a key that is neither known nor among the listing's sources.
         """
+        await self.recall.ready()
         by_key = {image_key(source): source for source in sources}
         out: list[T] = []
         for key in keys:
@@ -230,6 +373,29 @@ class Uploader(Generic[T]):
         """Source keys of the marketplace's references; one not in the cache stays as it is."""
         return [self.cache.key_by_ref.get(ref, ref) for ref in refs]
 
+    async def learn(self, refs: Iterable[str]) -> None:
+        """Before `known_keys` in a scan: references the cache does not know yet are looked
+        up in the account's memory (uploads made by another process)."""
+        await self.recall.learn(refs)
+
+    async def forget(self, keys: Iterable[str]) -> None:
+        """The marketplace refused the uploads of these keys as unknown (one it no longer
+        keeps, a sandbox that restarted): drop them here and from the memory, so the next
+        `resolve` uploads again. References already read back still map to their keys."""
+        stale: list[Remembered] = []
+        for key in dict.fromkeys(keys):
+            uploaded = self.cache.for_key(key)
+            if uploaded is None:
+                continue
+            digest = self.cache.hash_by_key.pop(key, "")
+            stale.append(Remembered(key, digest, self._ref(uploaded), self._encode(uploaded)))
+            # Every key sharing the refused upload (same bytes) must upload again too.
+            for other in [k for k, u in self.cache.by_key.items() if u == uploaded]:
+                del self.cache.by_key[other]
+            for gone in [d for d, u in self.cache.by_hash.items() if u == uploaded]:
+                del self.cache.by_hash[gone]
+        await self.recall.forget(stale)
+
     async def before_upload(self) -> None:
         """Called before uploading bytes the cache does not know (override)."""
 
@@ -242,5 +408,10 @@ class Uploader(Generic[T]):
             uploaded = self.cache.by_hash.get(digest)
             if uploaded is None:
                 uploaded = await self._upload(data, key, digest)
-            self.cache.remember(key, digest, uploaded, self._ref(uploaded))
+            ref = self._ref(uploaded)
+            self.cache.remember(key, digest, uploaded, ref)
+            kept = await self.recall.keep(Remembered(key, digest, ref, self._encode(uploaded)))
+            if kept.ref != ref:  # another process kept an upload of this key first: use it
+                uploaded = self.cache.decode(kept.uploaded)
+            self.cache.pin(key, uploaded, kept.ref)
         return uploaded

@@ -22,6 +22,7 @@ CONNECTOR = Connector(
     ),
     batch_size=PRICE_QUANTITY_MAX,
     oauth=OAUTH,
+    remembers_media=True,
 )
 
 __all__ = ["CONNECTOR", "LazadaClient", "LazadaMapping", "LazadaOAuth"]

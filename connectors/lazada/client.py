@@ -20,6 +20,7 @@ import httpx
 from connectors.base import ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, MarketplaceError, NotFoundError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
+from connectors.image_upload import MediaMemory
 from connectors.lazada import api
 from connectors.lazada.envelope import TokenRefused, classify_body, message_of
 from connectors.lazada.images import Images, migrate_payload
@@ -41,11 +42,18 @@ class LazadaClient(HttpClient):
 
     marketplace = "lazada"
 
-    def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        account: Account,
+        *,
+        tokens: TokenProvider | None = None,
+        media: MediaMemory | None = None,
+        **kwargs: Any,
+    ):
         provider = provider_or_fix(account, tokens, "Lazada needs the shop's authorisation")
         super().__init__(account, **kwargs)
         self.tokens = provider
-        self.images = Images(account, self._migrate)
+        self.images = Images(account, self._migrate, media)
         # The gateway prefix (`/rest`) is in the base URL; the signature covers the API path.
         self._prefix = self.http.base_url.path.rstrip("/")
 
@@ -120,7 +128,9 @@ class LazadaClient(HttpClient):
             body = await self.call("GET", api.PRODUCTS_GET, params)
         except NotFoundError:
             return None
-        for product in (body.get("data") or {}).get("products") or []:
+        products = (body.get("data") or {}).get("products") or []
+        await self.images.learn(url for product in products for url in _image_urls(product))
+        for product in products:
             for remote in self._remotes(product):
                 if remote.sku == sku:
                     return remote
@@ -184,6 +194,7 @@ class LazadaClient(HttpClient):
             params = {"filter": "all", "offset": str(offset), "limit": str(size)}
             data = (await self.call("GET", api.PRODUCTS_GET, params)).get("data") or {}
             products = data.get("products") or []
+            await self.images.learn(url for product in products for url in _image_urls(product))
             for product in products:
                 for remote in self._remotes(product):
                     yield remote
@@ -239,7 +250,7 @@ class LazadaClient(HttpClient):
             **text,
             "category_attributes": {str(k): str(v) for k, v in attributes.items()},
             "PrimaryCategory": str(product.get("primary_category", "")),
-            "Images": self.images.sources(list(product.get("images") or [])),
+            "Images": self.images.sources(_image_urls(product)),
         }
         return [
             RemoteListing(
@@ -257,6 +268,10 @@ class LazadaClient(HttpClient):
         """`image/migrate` of one image; its Lazada URL."""
         body = await self.call("POST", api.IMAGE_MIGRATE, {"payload": migrate_payload(source_url)})
         return str(((body.get("data") or {}).get("image") or {})["url"])
+
+
+def _image_urls(product: dict[str, Any]) -> list[str]:
+    return list(product.get("images") or [])
 
 
 def _per_sku(body: dict[str, Any]) -> bool:
@@ -281,8 +296,12 @@ def _json(value: Any) -> str:
 
 
 def make_client(
-    account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any
+    account: Account,
+    *,
+    tokens: TokenProvider | None = None,
+    media: MediaMemory | None = None,
+    **kwargs: Any,
 ) -> LazadaClient:
-    """The registry's client factory: `tokens=` from the engine (`limiter=`, `http=`,
-    `policy=` pass through)."""
-    return LazadaClient(account, tokens=tokens, **kwargs)
+    """The registry's client factory: `tokens=` from the engine, `media=` the shop's image
+    migrations remembered there (`limiter=`, `http=`, `policy=` pass through)."""
+    return LazadaClient(account, tokens=tokens, media=media, **kwargs)

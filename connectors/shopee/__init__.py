@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from connectors.base import Connector, Listing, SandboxKit
 from connectors.http import make_http_client
+from connectors.image_upload import MediaMemory
 from connectors.oauth import TokenGrant, TokenProvider
 from connectors.shopee.client import ShopeeClient
 from connectors.shopee.mapping import MAPPING
@@ -77,10 +78,12 @@ async def sandbox_authorize(account: Account) -> TokenGrant:
         return await OAUTH.exchange_code(account, code, str(shop_id), http)
 
 
-def make_client(account: Account, *, tokens: TokenProvider, **kwargs: Any) -> ShopeeClient:
-    """The registry's client factory: `tokens=` is required (`limiter=`, `http=`,
-    `policy=` pass through)."""
-    return ShopeeClient(account, tokens=tokens, **kwargs)
+def make_client(
+    account: Account, *, tokens: TokenProvider, media: MediaMemory | None = None, **kwargs: Any
+) -> ShopeeClient:
+    """The registry's client factory: `tokens=` is required, `media=` the shop's uploads
+    remembered by the engine (`limiter=`, `http=`, `policy=` pass through)."""
+    return ShopeeClient(account, tokens=tokens, media=media, **kwargs)
 
 
 CONNECTOR = Connector(
@@ -95,6 +98,7 @@ CONNECTOR = Connector(
     ),
     batch_size=BATCH_MAX,
     oauth=OAUTH,
+    remembers_media=True,
 )
 
 __all__ = ["CONNECTOR", "OAUTH", "ShopeeClient", "create_app", "sandbox_account"]

@@ -62,7 +62,9 @@ class CatalogCalls(_Host):
     async def _remote_listings(self, item_ids: list[int]) -> list[RemoteListing]:
         """One RemoteListing per model of these items (an item without models: none)."""
         listings: list[RemoteListing] = []
-        for item in await self._base_info(item_ids):
+        items = await self._base_info(item_ids)
+        await self.media.learn(image_id for item in items for image_id in _image_ids(item))
+        for item in items:
             if not item.get("has_model"):
                 continue
             tiers, models = await self._models(int(item["item_id"]))
@@ -79,9 +81,7 @@ class CatalogCalls(_Host):
             {"logistic_id": int(entry["logistic_id"]), "enabled": bool(entry.get("enabled"))}
             for entry in content.get("logistic_info") or []
         ]
-        content["images"] = self.media.names(
-            list((item.get("image") or {}).get("image_id_list") or [])
-        )
+        content["images"] = self.media.names(_image_ids(item))
         index = (model.get("tier_index") or [0])[0]
         content["option"] = options[index] if index < len(options) else ""
         content["gtin_code"] = model.get("gtin_code") or ""
@@ -114,3 +114,7 @@ class CatalogCalls(_Host):
             if not data.get("has_next_page"):
                 return
             offset = int(data.get("next_offset") or offset + size)
+
+
+def _image_ids(item: dict[str, Any]) -> list[str]:
+    return [str(i) for i in (item.get("image") or {}).get("image_id_list") or []]

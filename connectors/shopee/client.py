@@ -32,7 +32,7 @@ from connectors.errors import (
     ThrottledError,
 )
 from connectors.http import HttpClient, RetryPolicy, parse_retry_after
-from connectors.image_upload import ImageFetcher
+from connectors.image_upload import ImageFetcher, MediaMemory
 from connectors.oauth import TokenProvider, Tokens, hide_tokens_in_http_logs
 from connectors.ratelimit import RateLimiter
 from connectors.shopee import api
@@ -76,6 +76,7 @@ class ShopeeClient(CatalogCalls, HttpClient):
         account: Account,
         *,
         tokens: TokenProvider,
+        media: MediaMemory | None = None,
         http: httpx.AsyncClient | None = None,
         limiter: RateLimiter | None = None,
         policy: RetryPolicy | None = None,
@@ -86,7 +87,7 @@ class ShopeeClient(CatalogCalls, HttpClient):
         # Our sandbox takes `image_url` instead of the bytes (no image server in tests);
         # the real media space needs the bytes, so fetching is the default.
         self.images = ImageFetcher(self.http, account, option="media_fetch", title="Shopee")
-        self.media = MediaSpace(account, self._upload)
+        self.media = MediaSpace(account, self._upload, media)
         # Product SKU -> lock: one item per product, even for concurrent creates.
         self._item_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Item id -> lock: every change of the variation tier rewrites the whole option and

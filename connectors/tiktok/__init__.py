@@ -24,6 +24,7 @@ CONNECTOR = Connector(
     # Price and inventory updates address one product each: no batch call across products.
     batch_size=1,
     oauth=TikTokOAuth(),
+    remembers_media=True,
     same_remote=same_listing,
 )
 

@@ -14,7 +14,7 @@ address the SKU, so every process sends them without reading the product first.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ import httpx
 from connectors.base import ItemResult, Listing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError
 from connectors.http import HttpClient
-from connectors.image_upload import ImageFetcher, Uploader
+from connectors.image_upload import ImageFetcher, MediaMemory, Uploader
 from connectors.oauth import TokenProvider, Tokens
 from connectors.tiktok import api, envelope, remote_ids
 from connectors.tiktok.audit import REVIEWS, TikTokRemoteListing, audit_reasons, audit_state
@@ -50,7 +50,14 @@ class TikTokClient(HttpClient):
 
     marketplace = "tiktok"
 
-    def __init__(self, account: Account, *, tokens: TokenProvider | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        account: Account,
+        *,
+        tokens: TokenProvider | None = None,
+        media: MediaMemory | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(account, **kw)
         self.tokens: TokenProvider = tokens or ConfiguredTokens(account)
         self.warehouse_id = str(account.options.get("warehouse_id", ""))
@@ -58,7 +65,7 @@ class TikTokClient(HttpClient):
         # bytes stand in for the image (ours, for tests). Real shops download the image.
         self.fetcher = ImageFetcher(self.http, account, option="image_fetch", title="TikTok Shop")
         cache = shop_images(account.base_url, account.name)
-        self.images = Uploader(cache, self.fetcher, self._upload, str)
+        self.images = Uploader(cache, self.fetcher, self._upload, str, memory=media)
         self.sku_ids = _SKU_IDS.setdefault((account.base_url, account.name), {})
         self.token_refreshes = 0
 
@@ -137,15 +144,21 @@ class TikTokClient(HttpClient):
         """Upload missing images, then Create Product once (never retried here); returns
         "product_id:sku_id". The product goes to TikTok's audit: `find_by_sku(...).audit`
         shows where it stands."""
-        data = await self.call("POST", api.PRODUCTS, body=await self._wire(listing), retry=False)
+        data = await self._with_images(
+            listing,
+            lambda wire: self.call("POST", api.PRODUCTS, body=wire, retry=False),
+        )
         product_id = str(data["product_id"])
         return remote_ids.join(product_id, self._remember_skus(product_id, data))
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """Edit Product: full replacement of the same SKU (TikTok audits the edit again)."""
         product_id, sku_id = await self._address(remote_id)
-        wire = await self._wire(listing, sku_id=sku_id)
-        data = await self.call("PUT", api.product_path(product_id), body=wire)
+        data = await self._with_images(
+            listing,
+            lambda wire: self.call("PUT", api.product_path(product_id), body=wire),
+            sku_id=sku_id,
+        )
         self._remember_skus(product_id, data)
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
@@ -203,6 +216,7 @@ class TikTokClient(HttpClient):
         its remote id in the form `create` returns ("product_id:sku_id")."""
         product = await self.call("GET", api.product_path(product_id))
         sku_id = self._remember_skus(product_id, product)
+        await self.images.learn(_uris(product))
         sku = (product.get("skus") or [{}])[0]
         status = str(product.get("status") or "")
         audit, reasons = audit_state(status), audit_reasons(product)
@@ -280,6 +294,24 @@ class TikTokClient(HttpClient):
             "save_mode": "LISTING",
         }
 
+    async def _with_images(
+        self,
+        listing: Listing,
+        send: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+        sku_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Send the listing's body; when TikTok answers that an image URI does not exist (an
+        upload remembered from another process that TikTok no longer keeps, a sandbox that
+        restarted), forget the listing's uploads, upload them again and send once more —
+        the refused call changed nothing, so even a create may be sent again."""
+        try:
+            return await send(await self._wire(listing, sku_id=sku_id))
+        except ItemRejected as refused:
+            if refused.code != str(api.IMAGE_URI_UNKNOWN):
+                raise
+        await self.images.forget(list(listing.content["main_images"]))
+        return await send(await self._wire(listing, sku_id=sku_id))
+
     def _content(self, product: dict[str, Any]) -> dict[str, Any]:
         chain = product.get("category_chains") or []
         leaf = next((c for c in chain if c.get("is_leaf")), chain[-1] if chain else {})
@@ -287,9 +319,7 @@ class TikTokClient(HttpClient):
             "title": product.get("title", ""),
             "description": product.get("description", ""),
             "category_id": str(leaf.get("id", "")),
-            "main_images": self.images.known_keys(
-                [str(i.get("uri")) for i in product.get("main_images") or []]
-            ),
+            "main_images": self.images.known_keys(_uris(product)),
             "package_weight": _pick(product.get("package_weight"), ("value", "unit")),
             "product_attributes": [
                 {
@@ -321,14 +351,22 @@ def _price(listing: Listing) -> dict[str, str]:
     return {"amount": str(listing.price), "currency": api.CURRENCY}
 
 
+def _uris(product: dict[str, Any]) -> list[str]:
+    return [str(i.get("uri")) for i in product.get("main_images") or []]
+
+
 def _pick(value: object, keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: value.get(k) for k in keys} if isinstance(value, dict) else {}
 
 
 def make_client(
-    account: Account, *, tokens: TokenProvider | None = None, **kwargs: Any
+    account: Account,
+    *,
+    tokens: TokenProvider | None = None,
+    media: MediaMemory | None = None,
+    **kwargs: Any,
 ) -> TikTokClient:
     """The registry's client factory: `tokens=` from the engine's token store (without
-    one, a token configured in the account's credentials); `limiter=`, `http=`, `policy=`
-    pass through."""
-    return TikTokClient(account, tokens=tokens, **kwargs)
+    one, a token configured in the account's credentials), `media=` the shop's uploads
+    remembered there; `limiter=`, `http=`, `policy=` pass through."""
+    return TikTokClient(account, tokens=tokens, media=media, **kwargs)

@@ -3,9 +3,11 @@ so each source image is uploaded once per shop and reused by the hash of its con
 (connectors/image_upload.py).
 
 The listing content names images by their source URL (`image_key`), which the mapping can
-compute without a request; the client resolves a key to a TikTok URI. The cache is per
-process and per shop: TikTok has no call that lists uploaded images, so a new process
-uploads an image again the first time it needs it.
+compute without a request; the client resolves a key to a TikTok URI, and a URI read back
+to its key. The cache is per process and per shop; TikTok has no call that lists uploaded
+images, so the shop's uploads are also remembered in the state database (the client's
+`media=`, connectors/image_upload.py `Recall`): a new process reads them once instead of
+uploading again, and maps the URIs of products it reads back to their source keys.
 """
 
 from __future__ import annotations

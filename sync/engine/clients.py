@@ -11,6 +11,7 @@ from connectors.http import RetryPolicy
 from connectors.ratelimit import RateLimiter
 from connectors.registry import REGISTRY, get_connector
 from sync.settings import Account, ConfigError, Settings, load_settings
+from sync.state.media import StoredMediaMemory
 from sync.state.store import StateStore
 from sync.state.token_provider import token_provider_for
 
@@ -53,7 +54,9 @@ def open_client(
     limiter: RateLimiter | None = None,
     policy: RetryPolicy | None = None,
 ) -> MarketplaceClient:
-    """The account's client; OAuth marketplaces get a token provider over the state store."""
+    """The account's client; OAuth marketplaces get a token provider over the state store,
+    marketplaces that cannot list their uploads (`Connector.remembers_media`) the account's
+    uploads remembered there."""
     connector = get_connector(account.marketplace)
     extra: dict[str, Any] = {}
     if limiter is not None:
@@ -63,4 +66,6 @@ def open_client(
     tokens = token_provider_for(store, account)
     if tokens is not None:
         extra["tokens"] = tokens
+    if connector.remembers_media:
+        extra["media"] = StoredMediaMemory(store, account.name)
     return connector.client_factory(account, **extra)

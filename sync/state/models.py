@@ -145,3 +145,24 @@ class TokenRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     authorized_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MediaRecord(Base):
+    """One image an account uploaded to a marketplace that cannot list its uploads (migration
+    0005): our source key, the content hash, the marketplace's reference and what the
+    client needs to use the upload again (sync/state/media.py)."""
+
+    __tablename__ = "media_uploads"
+    __table_args__ = (
+        UniqueConstraint("account", "key", name="uq_media_uploads_account_key"),
+        # A scan reads references back: which key does this one stand for?
+        Index("ix_media_uploads_account_ref", "account", "ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    ref: Mapped[str] = mapped_column(Text)
+    uploaded: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

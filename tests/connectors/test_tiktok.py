@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from starlette.routing import Route
 
 from connectors.base import Listing
 from connectors.errors import AuthError, ItemRejected, NotFoundError, ThrottledError
+from connectors.image_upload import Remembered
 from connectors.ratelimit import Unlimited
 from connectors.sandbox import SandboxConfig, SandboxServer
 from connectors.sandbox.tokens import MemoryTokenProvider
@@ -26,13 +28,15 @@ from connectors.tiktok import CONNECTOR, api, envelope
 from connectors.tiktok import client as tiktok_client
 from connectors.tiktok.audit import AuditState
 from connectors.tiktok.client import TikTokClient
-from connectors.tiktok.images import image_key
+from connectors.tiktok.images import _SHOPS, image_key
 from connectors.tiktok.mapping import title
 from connectors.tiktok.oauth import TikTokOAuth
 from connectors.tiktok.rules import DESCRIPTION_TAGS, TITLE_MAX, TITLE_MIN
 from connectors.tiktok.sandbox import authorize, sandbox_account
 from connectors.tiktok.signing import sign, signed_body, string_to_sign, timestamp_problem
 from sync.settings import Account, PriceRules
+from sync.state.media import MediaStore, StoredMediaMemory
+from sync.state.store import StateStore
 from tests.connectors.conftest import sandbox_call
 from tests.factories import make_product, product_data
 
@@ -354,6 +358,33 @@ async def test_images_are_uploaded_once_per_content_hash(
             await client.aclose()
     assert _stats(server)["image_uploads"] - before == 1
     assert found is not None and found.content["main_images"] == [first_key]
+
+
+async def test_a_remembered_image_tiktok_no_longer_has_is_uploaded_again(
+    shop: Account, tokens: MemoryTokenProvider, server: SandboxServer, tmp_path: Path
+) -> None:
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    listing = _listing(shop, "STALE-1")
+    key = listing.content["main_images"][0]
+    # Another process uploaded this image, and TikTok no longer has it (here: never had).
+    gone = Remembered(key, "", "tos-sbx-vn/gone", "tos-sbx-vn/gone")
+    MediaStore(store).remember(shop.name, gone)
+    memory = StoredMediaMemory(store, shop.name)
+    client = TikTokClient(shop, tokens=tokens, media=memory)
+    try:
+        await client.create(listing)  # refused once (12052722), uploaded again, sent again
+    finally:
+        await client.aclose()
+    kept = {r.key: r for r in MediaStore(store).load(shop.name)}
+    assert kept[key].ref != gone.ref
+    _SHOPS.pop((shop.base_url, shop.name))  # a new process reads the product back
+    cold = TikTokClient(shop, tokens=tokens, media=memory)
+    try:
+        found = await cold.find_by_sku("STALE-1")
+    finally:
+        await cold.aclose()
+        store.close()
+    assert found is not None and found.content == listing.content
 
 
 async def test_consent_codes_work_once(shop: Account, server: SandboxServer) -> None:
