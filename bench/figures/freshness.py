@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ POLL = 0.25
 EVENT_TIMEOUT = 900.0
 SETTLE_TIMEOUT = 3600.0  # the first beat run after the workers start (re-syncs the file)
 SKUS_PER_QUERY = 200
+FIRST_LOOK = re.compile(r"ocop_sync\.watch_catalog\[[^]]+\] succeeded")
 
 
 def goal_for(size: int) -> float:
@@ -155,7 +157,8 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
                 env=env,
             )
             try:
-                _wait(lambda: "ocop_sync.watch_catalog[" in _text(work / "worker.log"), 120)
+                # The watch's first look is its baseline: the change must come after it.
+                _wait(lambda: FIRST_LOOK.search(_text(work / "worker.log")) is not None, 120)
                 # beat's first tick syncs every account (a no-op here): let it finish first.
                 _wait(lambda: settled(state_db, accounts, "beat"), SETTLE_TIMEOUT)
                 for event in range(events):
@@ -166,15 +169,21 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
                     arrived: dict[tuple[str, str], float] = {}
                     deadline = time.monotonic() + EVENT_TIMEOUT
                     polls = 0
-                    while waiting:
+                    if not waiting:
+                        raise RuntimeError(
+                            f"event {event + 1}: none of the {len(skus)} repriced SKUs is "
+                            "listed in the sandboxes (did the full sync push them?)"
+                        )
+                    ended = False
+                    while waiting and not ended:
                         polls += 1
                         if polls % 20 == 0:  # every ~5 s: did the event's runs all end?
                             done, going = runs_since(state_db, complete)
-                            if done >= len(accounts) and going == 0:
-                                # A listing whose record never changed although its
-                                # account's run is over: the marketplace's rounding ate
-                                # the change (counted in the details, not a delay).
-                                break
+                            # Looked at before this poll of the sandboxes, so a listing
+                            # pushed by the last run is still seen by it. One whose record
+                            # never changed although every run is over: the marketplace's
+                            # rounding ate the change (in the details, not a delay).
+                            ended = done >= len(accounts) and going == 0
                         if proc.poll() is not None:
                             raise CeleryUnavailable(f"the worker exited with {proc.returncode}")
                         if time.monotonic() > deadline:
@@ -187,7 +196,13 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
                             if now.get(key, before[key]) != before[key]:
                                 arrived[key] = seen - complete
                                 waiting.discard(key)
-                        time.sleep(POLL)
+                        if waiting and not ended:
+                            time.sleep(POLL)
+                    if not arrived:
+                        raise RuntimeError(
+                            f"event {event + 1}: the runs ended and none of the "
+                            f"{len(waiting)} repriced listings changed in the sandboxes"
+                        )
                     latencies += arrived.values()
                     per_event.append(
                         {
