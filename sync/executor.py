@@ -147,22 +147,26 @@ class AccountRun:
         await self.pusher.prepare_creates(plan)
         await self.pusher.send(self.pusher.group(plan.operations, hold_fast=True))
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, *_: object
+    ) -> None:
         try:
             if exc_type is None:
                 await self.pusher.flush()  # the last, partly filled price/stock batch
         finally:
-            await self._close(follow=exc_type is None)
+            await self._close(interrupted=_interruption(exc))
 
-    async def _close(self, follow: bool) -> None:
+    async def _close(self, interrupted: str | None) -> None:
         report, store = self.report, self.store
         try:
             await self._writer.close()  # commits what is pending, also when cancelled
-            if follow and self.connector.reviews and not self.pusher.gate.closed:
+            if interrupted is None and self.connector.reviews and not self.pusher.gate.closed:
                 await self._follow_reviews()  # committed above; a quick review may be over
         finally:
             # Even when a commit failed: close the run row (as failed), lease and client.
-            report.stopped = self.pusher.gate.message
+            # A run left before its end (a signal, an error of the caller) is not "done",
+            # however few of its listings failed.
+            report.stopped = self.pusher.gate.message or interrupted
             report.skipped += [(op.sku, UNCLAIMED) for op in self.pusher.unclaimed]
             report.requests = getattr(self._client, "requests_sent", 0)  # None: 0 sent
             report.seconds = time.perf_counter() - self._started
@@ -191,6 +195,15 @@ class AccountRun:
                         report.seconds,
                     )
                     unbind_run(self._log_context)
+
+
+def _interruption(exc: BaseException | None) -> str | None:
+    """Why a run was left before its end, for its report; None when it ended normally."""
+    if exc is None:
+        return None
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return "stopped before its end (interrupted)"
+    return f"stopped before its end: {type(exc).__name__}: {exc}"
 
 
 def busy_report(account: str, error: LeaseBusy) -> RunReport:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from collections.abc import Coroutine
 from datetime import date
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sync.cli.app import console, err_console
 from sync.cli.common import print_failures, print_json, reports_table, user_errors, warn_row_errors
@@ -44,10 +46,14 @@ def watch_and_sync(
         if path is None:
             raise ConfigError("no catalog given (--catalog FILE or `catalog` in the configuration)")
     stop = threading.Event()
+    current = _CurrentRun()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        # No exception raised here: it would surface in whatever line was running (inside
+        # SQLAlchemy, a half-written group). A run in progress is cancelled in its own loop
+        # instead, so its cleanup commits what was answered and closes the run.
         stop.set()
-        raise KeyboardInterrupt  # leave a run in progress through its own cleanup
+        current.cancel()
 
     signal.signal(signal.SIGTERM, on_signal)
     known: Seen | None = None
@@ -57,7 +63,9 @@ def watch_and_sync(
         known, _ = observe(Path(path), None, 0.0)  # the baseline, before the first run reads
         while not stop.is_set():
             if pending:
-                reports = _one_run(settings, sorted(pending), catalog, as_json, lease_wait)
+                reports = _one_run(settings, sorted(pending), catalog, as_json, lease_wait, current)
+                if stop.is_set():
+                    break
                 if reports is None:
                     pending.clear()  # a broken file: wait for the next save
                 else:
@@ -66,17 +74,50 @@ def watch_and_sync(
                 if max_runs is not None and runs >= max_runs:
                     return
             if stop.wait(every):
-                return
+                break
             known, changed = observe(Path(path), known, debounce)
             if changed:
                 err_console.print(f"catalog {path} changed: syncing")
                 pending.update(accounts)
     except KeyboardInterrupt:
-        err_console.print("watch stopped")
+        pass
+    err_console.print("watch stopped")
+
+
+class _CurrentRun:
+    """The asyncio task of the run in progress, so that a signal can cancel it."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task[list[RunReport]] | None = None
+        self.stopped = False
+
+    async def run(self, work: Coroutine[Any, Any, list[RunReport]]) -> list[RunReport]:
+        """Run `work` as the current run's task (not at all once a signal came)."""
+        if self.stopped:  # the signal came while the catalog was being opened
+            work.close()
+            raise asyncio.CancelledError
+        self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+        try:
+            return await work
+        finally:
+            self.loop = self.task = None
+
+    def cancel(self) -> None:
+        """Cancel the run in progress, and any run after (safe from a signal handler)."""
+        self.stopped = True
+        loop, task = self.loop, self.task
+        if loop is not None and task is not None:
+            loop.call_soon_threadsafe(task.cancel)
 
 
 def _one_run(
-    settings: Settings, names: list[str], catalog: Path | None, as_json: bool, lease_wait: float
+    settings: Settings,
+    names: list[str],
+    catalog: Path | None,
+    as_json: bool,
+    lease_wait: float,
+    current: _CurrentRun,
 ) -> list[RunReport] | None:
     """One streamed sync of these accounts; problems are printed (None), the watch goes on."""
     try:
@@ -87,8 +128,14 @@ def _one_run(
     assert job.stream is not None
     try:
         reports = asyncio.run(
-            sync_streamed(job, date.today(), PlanFilter(), trigger="watch", lease_wait=lease_wait)
+            current.run(
+                sync_streamed(
+                    job, date.today(), PlanFilter(), trigger="watch", lease_wait=lease_wait
+                )
+            )
         )
+    except asyncio.CancelledError:  # stopped by a signal; the runs were closed
+        return None
     except Exception as error:  # the file failed half-way; the runs are closed
         err_console.print(f"[red]error:[/red] {error} (waiting for the next change)")
         return None

@@ -72,6 +72,18 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 60) -> Non
         time.sleep(0.1)
 
 
+def finished_runs(store: StateStore) -> list[tuple[str, str, dict[str, int]]]:
+    """(trigger, status, planned) of every run that is over, oldest first."""
+    table = RunRecord.__table__
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.trigger, table.c.status, table.c.planned)
+            .where(table.c.status != "running")
+            .order_by(table.c.id)
+        ).all()
+    return [(t, s, p) for t, s, p in rows]
+
+
 def repriced(catalog: Catalog, extra: int) -> Catalog:
     """Every variant `extra` ₫ dearer."""
     return Catalog(
@@ -137,14 +149,59 @@ def test_sync_watch_syncs_a_busy_account_after_its_run_and_each_change(
         export_catalog(changed, path)
         want = expected_prices(changed, account)
         wait_until(lambda: prices() == want, "the new prices")
+        # The listings change before the run has closed (results committed, run row):
+        # a signal now would stop that run, so wait for its row first.
+        wait_until(lambda: len(finished_runs(store)) == 2, "the second run closed")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    with store.engine.connect() as conn:
-        table = RunRecord.__table__
-        runs = conn.execute(
-            select(table.c.trigger, table.c.status, table.c.planned).order_by(table.c.id)
-        ).all()
+    runs = finished_runs(store)
     store.close()
     assert [(t, s) for t, s, _ in runs] == [("watch", "done"), ("watch", "done")], runs
     assert runs[1][2]["price"] == len(want), runs  # the second run: the price changes only
+
+
+def test_sigterm_during_a_watch_run_closes_the_run_and_frees_the_account(tmp_path: Path) -> None:
+    # A slow marketplace keeps the first run going long enough to be stopped in the middle.
+    server = SandboxServer(REGISTRY["voso"].sandbox_factory(SandboxConfig(latency_ms=150))).start()
+    try:
+        catalog = build_bac_kan_catalog()
+        path = tmp_path / "catalog.json"
+        export_catalog(catalog, path)
+        state_url = f"sqlite:///{tmp_path / 'state.db'}"
+        account = REGISTRY["voso"].sandbox_kit.account("voso-stop", server.base_url)
+        config = tmp_path / "ocop-sync.toml"
+        write_config(config, path, state_url, [account.model_copy(update={"concurrency": 2})])
+        log = tmp_path / "watch.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [CLI, "sync", "--watch", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until(lambda: len(seller_listings(server, account.name)) >= 10, "creates")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        listed = {item["sku"] for item in seller_listings(server, account.name)}
+    finally:
+        server.stop()
+    text = log.read_text(errors="replace")
+    assert "watch stopped" in text
+    assert "Traceback" not in text and "Task was destroyed" not in text, text
+    store = StateStore(state_url)
+    try:
+        runs = finished_runs(store)
+        assert [(t, s) for t, s, _ in runs] == [("watch", "failed")], runs  # stopped mid-way
+        assert Leases(store, 600).holder(account.name) is None  # the next run may start
+        bound = {b.sku for b in store.bindings(account.name).values() if b.remote_id}
+    finally:
+        store.close()
+    # What the marketplace answered before the stop is in the state (nothing to redo);
+    # the stopped run sent far from all of the sample.
+    assert bound == listed and 10 <= len(listed) < len(
+        [v for p in catalog.products for v in p.variants]
+    )
