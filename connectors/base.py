@@ -209,3 +209,7 @@ class Connector:
     # ids by default; a connector whose id form grew (TikTok's `product:sku` after bare
     # product ids) says older stored ids still name the listing.
     same_remote: Callable[[str, str], bool] = operator.eq
+    # Account options that say how to reach or authorise the shop (a consent page's URL),
+    # not what a listing looks like: left out of the account fingerprint, so changing one
+    # does not make every listing's stored source hash stale (`sync.plan.account_fingerprint`).
+    connection_options: frozenset[str] = frozenset()

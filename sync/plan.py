@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from connectors.base import Connector, Listing, stable_hash
+from connectors.registry import get_connector
 from sync.catalog import Catalog, Listability, Product
 from sync.gcpause import gc_paused
 from sync.selection import left_out
@@ -165,13 +166,15 @@ def product_facts(products: Sequence[Product], today: date) -> list[ProductFacts
 
 
 def account_fingerprint(account: Account) -> str:
-    """Hash of the account settings that change what its listings look like."""
-    return stable_hash(
-        account.model_dump(
-            mode="json",
-            include={"marketplace", "categories", "default_category", "price", "stock", "options"},
-        )
+    """Hash of the account settings that change what its listings look like (its options
+    but those its connector names as connection settings)."""
+    settings = account.model_dump(
+        mode="json",
+        include={"marketplace", "categories", "default_category", "price", "stock", "options"},
     )
+    leave_out = get_connector(account.marketplace).connection_options
+    settings["options"] = {k: v for k, v in settings["options"].items() if k not in leave_out}
+    return stable_hash(settings)
 
 
 def plan_account(

@@ -25,6 +25,7 @@ CONNECTOR = Connector(
     # Every write goes through Alibaba.com's review before the product is on sale.
     reviews=True,
     oauth=OAUTH,
+    connection_options=frozenset({"authorize_url"}),
 )
 
 __all__ = ["CONNECTOR", "AlibabaClient", "AlibabaMapping", "AlibabaOAuth"]

@@ -26,6 +26,7 @@ CONNECTOR = Connector(
     oauth=TikTokOAuth(),
     remembers_media=True,
     same_remote=same_listing,
+    connection_options=frozenset({"authorize_url", "auth_base_url", "service_id"}),
 )
 
 __all__ = ["CONNECTOR", "TikTokClient", "TikTokMapping", "TikTokOAuth"]

@@ -230,3 +230,22 @@ def test_a_chunk_compares_product_hashes_alone_and_still_sees_each_change(
     # Another fingerprint: no shortcut; every listing is mapped and compared again (here the
     # listings come out the same, so they are no-ops whose new source hash gets recorded).
     assert len(moved.refreshes) + len(moved.operations) == len(keys.skus)
+
+
+@pytest.mark.parametrize("marketplace", ["alibaba", "tiktok"])
+def test_a_connection_option_leaves_the_fingerprint_a_listing_option_changes_it(
+    marketplace: str,
+) -> None:
+    """Moving the OAuth consent page (a connection setting) keeps every stored source hash
+    valid; an option that shapes the listings does not."""
+    from sync.plan import account_fingerprint
+
+    connector = get_connector(marketplace)
+    account = connector.sandbox_kit.account("fp-shop", "http://127.0.0.1:9")
+    base = account_fingerprint(account)
+    for option in sorted(connector.connection_options):
+        moved = {**account.options, option: "https://elsewhere.example/consent"}
+        assert account_fingerprint(account.model_copy(update={"options": moved})) == base
+    shaped = {**account.options, "package_dimensions_cm": [11, 12, 13], "unit": "Bag"}
+    assert account_fingerprint(account.model_copy(update={"options": shaped})) != base
+    assert connector.connection_options  # these two marketplaces have some
