@@ -7,10 +7,11 @@ HTTP server speaking the same protocol), registered in `connectors/registry.py`.
 
 from __future__ import annotations
 
+import collections.abc
 import hashlib
 import json
 import operator
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -23,6 +24,20 @@ if TYPE_CHECKING:
     from connectors.oauth import OAuthFlow, TokenGrant
     from sync.catalog import Product
     from sync.settings import Account
+
+
+PRICE_AND_STOCK = frozenset({"price", "stock"})
+# Per SKU, which of "price" and "stock" changed (`update_prices_stocks`); None: both.
+ChangedFields = collections.abc.Mapping[str, Collection[str]] | None  # (`Mapping` is ours)
+
+
+def fields_to_send(changed: ChangedFields, sku: str) -> frozenset[str]:
+    """Which of price and stock to send for `sku`: those that changed; both when not told
+    (or when told neither, which no plan makes)."""
+    if changed is None:
+        return PRICE_AND_STOCK
+    fields = PRICE_AND_STOCK.intersection(changed.get(sku, PRICE_AND_STOCK))
+    return fields or PRICE_AND_STOCK
 
 
 def stable_hash(payload: Any) -> str:
@@ -145,8 +160,14 @@ class MarketplaceClient(Protocol):
         """Send only the stock."""
         ...
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
-        """Price and stock for many listings in as few calls as the marketplace allows."""
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
+        """Price and stock for many listings in as few calls as the marketplace allows.
+
+        `changed` says per SKU which of "price" and "stock" changed (None: both): a
+        marketplace that sets them by separate calls sends only those (`fields_to_send`);
+        one whose call takes both sends both, as they are."""
         ...
 
     async def delist(self, remote_id: str, sku: str) -> None:

@@ -150,8 +150,11 @@ async def perform_price_stock_batch(
     items: list[tuple[str, Listing]] = [
         (op.remote_id or "", op.listing) for op in ops if op.listing is not None
     ]
+    # What changed per listing: a marketplace with a call per field (Shopee, TikTok Shop)
+    # then sends only those calls.
+    changed = {op.sku: op.changed for op in ops}
     try:
-        results = await client.update_prices_stocks(items)
+        results = await client.update_prices_stocks(items, changed=changed)
     except AccountError:
         raise
     except Exception as error:

@@ -31,7 +31,7 @@ from connectors.alibaba.item_schema import (
 from connectors.alibaba.photobank import Photobank, cache_for
 from connectors.alibaba.schema import Image, ItemSchema, document_xml
 from connectors.alibaba.signing import sign, timestamp_ms
-from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.base import ChangedFields, ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, ItemRejected, MarketplaceError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
 from connectors.image_upload import ImageFetcher
@@ -176,7 +176,9 @@ class AlibabaClient(HttpClient):
         """schema.update with the inventory only."""
         await self._partial(remote_id, listing, price=False, stock=True)
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
         """One schema.update per item: ICBU has no call across products."""
         out: list[ItemResult] = []
         for remote_id, listing in items:

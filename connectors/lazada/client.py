@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.base import ChangedFields, ItemResult, Listing, RemoteListing
 from connectors.errors import AuthError, MarketplaceError, NotFoundError, RetriableError
 from connectors.http import HttpClient, parse_retry_after
 from connectors.image_upload import MediaMemory
@@ -155,7 +155,9 @@ class LazadaClient(HttpClient):
         """`price_quantity/update` with the quantity only."""
         await self._one_sku(remote_id, listing, {"Quantity": str(listing.stock)})
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
         """`price_quantity/update` in chunks of 50 SKUs, one result per SKU."""
         results: list[ItemResult] = []
         for start in range(0, len(items), api.PRICE_QUANTITY_MAX):

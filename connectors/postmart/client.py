@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.base import ChangedFields, ItemResult, Listing, RemoteListing
 from connectors.errors import (
     ItemRejected,
     MarketplaceError,
@@ -156,7 +156,9 @@ class PostmartClient(HttpClient):
     async def _set_status(self, remote_id: str, status: str) -> None:
         await self.request("PATCH", f"{API}/products/{remote_id}/status", json={"status": status})
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
         """POST /products/batch-update in chunks of 50; one ItemResult per item, in order.
 
         A chunk the marketplace rejects as a whole marks each of its items with that error;

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.base import ChangedFields, ItemResult, Listing, RemoteListing, fields_to_send
 from connectors.errors import (
     AuthError,
     ItemRejected,
@@ -279,18 +279,20 @@ class ShopeeClient(CatalogCalls, HttpClient):
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """Price only."""
-        result = (await self.update_prices_stocks([(remote_id, listing)], stock=False))[0]
+        only = {listing.sku: ("price",)}
+        result = (await self.update_prices_stocks([(remote_id, listing)], changed=only))[0]
         if result.error is not None:
             raise result.error
 
     async def update_stock(self, remote_id: str, listing: Listing) -> None:
         """Stock only."""
-        result = (await self.update_prices_stocks([(remote_id, listing)], price=False))[0]
+        only = {listing.sku: ("stock",)}
+        result = (await self.update_prices_stocks([(remote_id, listing)], changed=only))[0]
         if result.error is not None:
             raise result.error
 
     async def update_prices_stocks(
-        self, items: Sequence[tuple[str, Listing]], *, price: bool = True, stock: bool = True
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
     ) -> list[ItemResult]:
         """Price and stock per item, up to 50 models a call (Shopee's batches are per item);
         each model's outcome from Shopee's failure_list."""
@@ -305,12 +307,10 @@ class ShopeeClient(CatalogCalls, HttpClient):
             errors[position] = None
             groups[item_id].append((position, model_id, listing))
         for item_id, members in groups.items():
-            for start in range(0, len(members), BATCH_MAX):
-                chunk = members[start : start + BATCH_MAX]
-                if price:
-                    await self._batch(item_id, chunk, "price", errors)
-                if stock:
-                    await self._batch(item_id, chunk, "stock", errors)
+            for kind in ("price", "stock"):  # a model only in the call of what changed
+                wanted = [m for m in members if kind in fields_to_send(changed, m[2].sku)]
+                for start in range(0, len(wanted), BATCH_MAX):
+                    await self._batch(item_id, wanted[start : start + BATCH_MAX], kind, errors)
         return [ItemResult(listing.sku, errors[i]) for i, (_, listing) in enumerate(items)]
 
     async def _batch(

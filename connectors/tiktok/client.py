@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import ItemResult, Listing
+from connectors.base import ChangedFields, ItemResult, Listing, fields_to_send
 from connectors.errors import AuthError, ItemRejected, MarketplaceError
 from connectors.http import HttpClient
 from connectors.image_upload import ImageFetcher, MediaMemory, Uploader
@@ -175,13 +175,19 @@ class TikTokClient(HttpClient):
         for _, error in envelope.partial_errors(data, self.account.name):
             raise error
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
-        """Price then stock per product: TikTok's updates address one product at a time."""
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
+        """Price then stock per product: TikTok's updates address one product at a time
+        (only the fields that changed)."""
         out: list[ItemResult] = []
         for remote_id, listing in items:
             try:
-                await self.update_price(remote_id, listing)
-                await self.update_stock(remote_id, listing)
+                fields = fields_to_send(changed, listing.sku)
+                if "price" in fields:
+                    await self.update_price(remote_id, listing)
+                if "stock" in fields:
+                    await self.update_stock(remote_id, listing)
             except AuthError:
                 raise  # the whole shop is refused, not this item
             except MarketplaceError as error:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.base import ItemResult, Listing, RemoteListing
+from connectors.base import ChangedFields, ItemResult, Listing, RemoteListing
 from connectors.errors import (
     AuthError,
     ItemRejected,
@@ -196,7 +196,9 @@ class VosoClient(HttpClient):
         """Stock only."""
         await self._call("PATCH", self._path(remote_id, "stock"), json={"stock": listing.stock})
 
-    async def update_prices_stocks(self, items: Sequence[tuple[str, Listing]]) -> list[ItemResult]:
+    async def update_prices_stocks(
+        self, items: Sequence[tuple[str, Listing]], *, changed: ChangedFields = None
+    ) -> list[ItemResult]:
         """Price and stock through the batch endpoint, 50 items a call; one result per item."""
         results: list[ItemResult] = []
         for start in range(0, len(items), BATCH_MAX):

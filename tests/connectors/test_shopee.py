@@ -132,6 +132,23 @@ async def test_prices_and_stocks_go_out_50_models_a_call_with_per_model_results(
     assert found is not None and (found.price, found.stock) == (123000, 9)
 
 
+async def test_only_the_field_that_changed_is_sent_per_model(
+    client: ShopeeClient, server: SandboxServer
+) -> None:
+    listings = _variant_copies(3)
+    ids = [await client.create(listing) for listing in listings]
+    new = [dataclasses.replace(lst, price=99000, stock=4) for lst in listings]
+    changed = {new[0].sku: ["price"], new[1].sku: ["stock"], new[2].sku: ["price", "stock"]}
+    before = requests(server)
+    results = await client.update_prices_stocks(list(zip(ids, new, strict=True)), changed=changed)
+    assert [r.ok for r in results] == [True] * 3
+    assert requests(server) - before == 2  # one update_price, one update_stock for the item
+    found = [await client.find_by_sku(lst.sku) for lst in listings]
+    prices_stocks = [(f.price, f.stock) for f in found if f is not None]
+    old_price, old_stock = listings[0].price, listings[0].stock
+    assert prices_stocks == [(99000, old_stock), (old_price, 4), (99000, 4)]
+
+
 async def test_list_remote_pages_items_and_reads_every_model(client: ShopeeClient) -> None:
     created = {}
     for n in range(5):
