@@ -3,6 +3,7 @@ as an operator runs it: real console script, a real sandbox, a lease held by ano
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -161,7 +163,9 @@ def test_sync_watch_syncs_a_busy_account_after_its_run_and_each_change(
     assert runs[1][2]["price"] == len(want), runs  # the second run: the price changes only
 
 
-def test_sigterm_during_a_watch_run_closes_the_run_and_frees_the_account(tmp_path: Path) -> None:
+def test_sigterm_during_a_watch_run_closes_the_run_and_the_next_run_finishes_it(
+    tmp_path: Path,
+) -> None:
     # A slow marketplace keeps the first run going long enough to be stopped in the middle.
     server = SandboxServer(REGISTRY["voso"].sandbox_factory(SandboxConfig(latency_ms=150))).start()
     try:
@@ -172,6 +176,7 @@ def test_sigterm_during_a_watch_run_closes_the_run_and_frees_the_account(tmp_pat
         account = REGISTRY["voso"].sandbox_kit.account("voso-stop", server.base_url)
         config = tmp_path / "ocop-sync.toml"
         write_config(config, path, state_url, [account.model_copy(update={"concurrency": 2})])
+        planned = planned_creates(config)  # a dry run: nothing sent
         log = tmp_path / "watch.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -186,22 +191,38 @@ def test_sigterm_during_a_watch_run_closes_the_run_and_frees_the_account(tmp_pat
         finally:
             if proc.poll() is None:
                 proc.kill()
+        text = log.read_text(errors="replace")
+        assert "watch stopped" in text
+        assert "Traceback" not in text and "Task was destroyed" not in text, text
+
+        store = StateStore(state_url)
+        try:
+            runs = finished_runs(store)
+            assert [(t, s) for t, s, _ in runs] == [("watch", "failed")], runs  # mid-way
+            assert Leases(store, 600).holder(account.name) is None  # the next run may start
+            bound = {b.sku for b in store.bindings(account.name).values() if b.remote_id}
+        finally:
+            store.close()
+        time.sleep(0.5)  # creates the sandbox was still answering when the client left
         listed = {item["sku"] for item in seller_listings(server, account.name)}
+        # What the marketplace answered is in the state; it holds far from all of the sample.
+        assert bound <= listed and 10 <= len(bound) < planned
+
+        # The next run creates the rest: a create whose answer the stop cut off is looked
+        # up first (its intent was recorded before sending), so nothing is listed twice.
+        httpx.post(server.base_url + "/_sandbox/config", json={"latency_ms": 0})
+        done = subprocess.run([CLI, "sync", "--config", str(config)], capture_output=True)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        stats = httpx.get(server.base_url + "/_sandbox/stats").json()
+        assert (stats["listings"], stats["duplicates"]) == (planned, 0)
     finally:
         server.stop()
-    text = log.read_text(errors="replace")
-    assert "watch stopped" in text
-    assert "Traceback" not in text and "Task was destroyed" not in text, text
-    store = StateStore(state_url)
-    try:
-        runs = finished_runs(store)
-        assert [(t, s) for t, s, _ in runs] == [("watch", "failed")], runs  # stopped mid-way
-        assert Leases(store, 600).holder(account.name) is None  # the next run may start
-        bound = {b.sku for b in store.bindings(account.name).values() if b.remote_id}
-    finally:
-        store.close()
-    # What the marketplace answered before the stop is in the state (nothing to redo);
-    # the stopped run sent far from all of the sample.
-    assert bound == listed and 10 <= len(listed) < len(
-        [v for p in catalog.products for v in p.variants]
+
+
+def planned_creates(config: Path) -> int:
+    """How many creates a sync of this configuration would send now (`ocop-sync plan`)."""
+    done = subprocess.run(
+        [CLI, "plan", "--config", str(config), "--json"], capture_output=True, text=True
     )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return sum(account["counts"]["create"] for account in json.loads(done.stdout))
