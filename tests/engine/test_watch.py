@@ -166,7 +166,8 @@ def test_sync_watch_syncs_a_busy_account_after_its_run_and_each_change(
 def test_sigterm_during_a_watch_run_closes_the_run_and_the_next_run_finishes_it(
     tmp_path: Path,
 ) -> None:
-    # A slow marketplace keeps the first run going long enough to be stopped in the middle.
+    # A slow marketplace keeps the first run going long enough to be stopped in the middle
+    # (the sandbox account's own 10 requests/s would make the run after it slow too).
     server = SandboxServer(REGISTRY["voso"].sandbox_factory(SandboxConfig(latency_ms=150))).start()
     try:
         catalog = build_bac_kan_catalog()
@@ -175,7 +176,12 @@ def test_sigterm_during_a_watch_run_closes_the_run_and_the_next_run_finishes_it(
         state_url = f"sqlite:///{tmp_path / 'state.db'}"
         account = REGISTRY["voso"].sandbox_kit.account("voso-stop", server.base_url)
         config = tmp_path / "ocop-sync.toml"
-        write_config(config, path, state_url, [account.model_copy(update={"concurrency": 2})])
+        write_config(
+            config,
+            path,
+            state_url,
+            [account.model_copy(update={"concurrency": 2, "rate_limit": 200.0})],
+        )
         planned = planned_creates(config)  # a dry run: nothing sent
         log = tmp_path / "watch.log"
         with log.open("wb") as out:
