@@ -29,7 +29,13 @@ from sync.state.leases import Leases
 from sync.state.models import BindingStatus
 from sync.state.store import PushResult, StateStore
 
-CREATE_CHUNK = 25  # creates claimed in one transaction before they are sent
+CREATE_CHUNK = 25  # creates one worker sends one after the other
+# The create claims (the intent rows) of one round of the workers — `concurrency` chunks —
+# are taken in one transaction, by whichever worker reaches that round first. A claim
+# transaction costs ~1 ms however few rows it holds; taken per chunk it was the engine's
+# largest cost per create (see docs/benchmarks.md, floor ratio). The price: a run killed
+# mid-way leaves up to a round of claimed-but-unsent creates, which the next run looks up
+# before creating (one request each) — never a duplicate.
 _CREATE_OR_FAST = frozenset({OpKind.CREATE, OpKind.PRICE, OpKind.STOCK})
 
 Settle = Callable[[list[PushResult]], Awaitable[None]]
@@ -37,6 +43,15 @@ Settle = Callable[[list[PushResult]], Awaitable[None]]
 
 def _product(op: Operation) -> str:
     return op.product_sku
+
+
+class _ClaimRound:
+    """Consecutive create chunks whose claims are taken together (see CREATE_CHUNK)."""
+
+    def __init__(self) -> None:
+        self.ops: list[Operation] = []
+        self.lock = asyncio.Lock()
+        self.claimed: dict[str, bool] | None = None  # sku -> look it up first; None: not yet
 
 
 class AccountGate:
@@ -172,10 +187,12 @@ class Pusher:
         queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
         for item in items:
             queue.put_nowait(item)
+        rounds = self._claim_rounds(items)
 
         async def worker() -> None:
             while not queue.empty():
-                await self._handle(queue.get_nowait())
+                item = queue.get_nowait()
+                await self._handle(item, rounds.get(id(item)))
 
         workers = min(self.account.concurrency, max(1, queue.qsize()))
         await asyncio.gather(*(worker() for _ in range(workers)))
@@ -186,12 +203,26 @@ class Pusher:
         if self.gate.closed:
             raise self.gate.error()
 
-    async def _handle(self, item: list[Operation]) -> None:
+    def _claim_rounds(self, items: list[list[Operation]]) -> dict[int, _ClaimRound]:
+        """The claim round of each create chunk (by id), in the order they are sent."""
+        size = max(1, self.account.concurrency) * CREATE_CHUNK
+        rounds: dict[int, _ClaimRound] = {}
+        current = _ClaimRound()
+        for item in items:
+            if item[0].kind is not OpKind.CREATE:
+                continue
+            if len(current.ops) >= size:
+                current = _ClaimRound()
+            current.ops += item
+            rounds[id(item)] = current
+        return rounds
+
+    async def _handle(self, item: list[Operation], claims: _ClaimRound | None = None) -> None:
         pending = list(item)  # operations of this item not yet answered
         try:
             self._may_send()
             if item[0].kind is OpKind.CREATE:
-                pending = await self._claim(item)
+                pending = await self._claim(item, claims)
                 while pending:
                     self._may_send()
                     result = await perform(self.client(), pending[0], self.policy, self.listed)
@@ -212,12 +243,17 @@ class Pusher:
             await self.gate.close(error.message)
             await self.settle([failed(op, error) for op in pending])
 
-    async def _claim(self, creates: list[Operation]) -> list[Operation]:
-        """Take the create claims of these operations; keep only those this run holds."""
-        items = [(op.sku, op.product_sku) for op in creates]
-        claimed = await self.store.call(
-            self.leases.claim_creates, self.account.name, self.owner, items
-        )
+    async def _claim(self, creates: list[Operation], claims: _ClaimRound | None) -> list[Operation]:
+        """The creates of this chunk whose claim this run holds (taking the claims of the
+        chunk's whole round first if no worker has yet); the others go to `unclaimed`."""
+        claims = claims or _ClaimRound()
+        async with claims.lock:  # a worker cancelled mid-claim leaves it to the next
+            if claims.claimed is None:
+                items = [(op.sku, op.product_sku) for op in claims.ops or creates]
+                claims.claimed = await self.store.call(
+                    self.leases.claim_creates, self.account.name, self.owner, items
+                )
+        claimed = claims.claimed
         mine = []
         for op in creates:
             if op.sku not in claimed:
