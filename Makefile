@@ -37,8 +37,14 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+## Two processes: most of the suite's time is waiting (sandboxes answering slowly on
+## purpose, retries, Celery workers starting), so two halve its wall time even on two cores.
+## Each process claims its own Redis test database (six are free: 10–15); PYTEST_WORKERS=0
+## runs everything in one process.
+PYTEST_WORKERS ?= 2
+
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
