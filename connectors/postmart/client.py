@@ -59,7 +59,7 @@ class PostmartClient(HttpClient):
             self.account.secret("api_secret"),
             request.method,
             request.url.path,
-            request.url.params.multi_items(),
+            request.url.params.multi_items() if request.url.query else (),
             timestamp,
             request.content,
         )
