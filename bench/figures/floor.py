@@ -7,9 +7,10 @@ minimal `await client.post(url, json=payload, headers=headers)` over one pooled 
 The two alternate in ABBA BAAB order over eight disjoint slices of the listings, so a load
 change on the shared machine during the run hits both sides alike (this VM's CPU speed
 drifts by ±30 % from one second to the next: with four slices one unlucky slice moved the
-ratio by 0.2). Slices of 2 000 creates: with 1 000, three runs of one command spread 0.66–0.86,
-with 2 000 they spread 0.81–0.83. Alibaba is left out: its create needs a photobank upload per product first (1.5
-requests per listing by protocol), so a one-request floor would not be "the same payloads".
+ratio by 0.2). Slices of 2 000 creates: with 1 000, three runs of one command spread
+0.66–0.86, with 2 000 they spread 0.81–0.83. Alibaba is left out: its create needs a
+photobank upload per product first (1.5 requests per listing by protocol), so a one-request
+floor would not be "the same payloads".
 """
 
 from __future__ import annotations
