@@ -45,14 +45,13 @@ def watch_and_sync(
         path = catalog or settings.catalog
         if path is None:
             raise ConfigError("no catalog given (--catalog FILE or `catalog` in the configuration)")
-    stop = threading.Event()
     current = _CurrentRun()
+    stop = current.stop
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         # No exception raised here: it would surface in whatever line was running (inside
         # SQLAlchemy, a half-written group). A run in progress is cancelled in its own loop
         # instead, so its cleanup commits what was answered and closes the run.
-        stop.set()
         current.cancel()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -85,16 +84,17 @@ def watch_and_sync(
 
 
 class _CurrentRun:
-    """The asyncio task of the run in progress, so that a signal can cancel it."""
+    """The asyncio task of the run in progress, so that a signal can cancel it, and the
+    watch's one record that a signal came (`stop`, which the loop waits on)."""
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.task: asyncio.Task[list[RunReport]] | None = None
-        self.stopped = False
+        self.stop = threading.Event()
 
     async def run(self, work: Coroutine[Any, Any, list[RunReport]]) -> list[RunReport]:
         """Run `work` as the current run's task (not at all once a signal came)."""
-        if self.stopped:  # the signal came while the catalog was being opened
+        if self.stop.is_set():  # the signal came while the catalog was being opened
             work.close()
             raise asyncio.CancelledError
         self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
@@ -104,8 +104,9 @@ class _CurrentRun:
             self.loop = self.task = None
 
     def cancel(self) -> None:
-        """Cancel the run in progress, and any run after (safe from a signal handler)."""
-        self.stopped = True
+        """Stop the watch: cancel the run in progress and any run after (safe from a
+        signal handler)."""
+        self.stop.set()
         loop, task = self.loop, self.task
         if loop is not None and task is not None:
             loop.call_soon_threadsafe(task.cancel)
