@@ -44,7 +44,7 @@ class BenchOptions:
     concurrency: int = 8
     rate: float = 50.0  # req/s per account for the rate-limit figure
     rate_seconds: float = 8.0  # how long the rate-limited run should last
-    seeded_state: bool = False  # write the full sync's state without HTTP (no-op figure only)
+    seeded_state: bool = False  # the full sync's state written without HTTP (bench/seeded.py)
     figures: tuple[str, ...] = ()
     redis: str = "redis://127.0.0.1:6379"
 
@@ -118,9 +118,17 @@ class Bench:
 
     def _run_full_sync(self) -> dict[str, Any]:
         if self._full_sync is None and self.options.seeded_state:
-            from bench.seeded import seed_state  # late: it imports this module
+            # Late imports: both import this module.
+            from bench.figures.freshness import changed_products
+            from bench.seeded import seed_state
 
-            self._full_sync = seed_state(self)
+            real = changed_products(self.catalog) if "freshness" in self.options.figures else []
+            synced: dict[str, Any] = {}
+            if real:  # the listings freshness changes must exist on the marketplaces
+                products = Catalog(products=real)
+                synced = self.cli_full_sync(products, self.accounts(), self.state_url, self.workdir)
+            seeded = seed_state(self, {p.sku for p in real})
+            self._full_sync = {**synced, **seeded, "synced_for_real": len(real)}
         if self._full_sync is None:
             self._full_sync = self.cli_full_sync(
                 self.catalog, self.accounts(), self.state_url, self.workdir

@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from bench.catalogs import CHANGED_EVERY
 from bench.context import Bench
 from bench.figures.celery import CLI, CeleryUnavailable, redis_db, worker
 from bench.report import Figure
-from sync.catalog import Catalog
+from sync.catalog import Catalog, Product, Variant
 from sync.catalog_io import export_catalog
 from sync.demo import write_config
 from sync.settings import Account
@@ -48,20 +49,39 @@ def goal_for(size: int) -> float:
     return GOALS[10_000] if size <= 10_000 else GOALS[100_000]
 
 
-def reprice(catalog: Catalog, event: int) -> list[str]:
-    """New prices for 1 % of the variants (a different 1 % per event), in place; SKUs.
-    +5 000 ₫, as the 1 % figure: it survives the marketplaces' rounding to 1 000 ₫ and
-    Alibaba.com's USD conversion."""
-    changed: list[str] = []
+def events_for(size: int) -> int:
+    """Change events of one measurement: three (one for a catalog under 1 000 products)."""
+    return 3 if size >= 1000 else 1
+
+
+def _repriced(catalog: Catalog, event: int) -> Iterator[tuple[Product, Variant]]:
+    """The variants event number `event` reprices: 1 %, a different 1 % per event."""
     index = 0
     offset = (37 * (event + 1)) % CHANGED_EVERY
     for product in catalog.products:
         for variant in product.variants:
             if index % CHANGED_EVERY == offset:
-                variant.price = variant.price + 5000
-                changed.append(variant.sku)
+                yield product, variant
             index += 1
+
+
+def reprice(catalog: Catalog, event: int) -> list[str]:
+    """New prices for 1 % of the variants (a different 1 % per event), in place; SKUs.
+    +5 000 ₫, as the 1 % figure: it survives the marketplaces' rounding to 1 000 ₫ and
+    Alibaba.com's USD conversion."""
+    changed: list[str] = []
+    for _, variant in _repriced(catalog, event):
+        variant.price = variant.price + 5000
+        changed.append(variant.sku)
     return changed
+
+
+def changed_products(catalog: Catalog) -> list[Product]:
+    """The products whose variants the measurement's events will reprice, in catalog
+    order: with `--seeded-state` these are synced for real, the rest seeded (bench/seeded.py)."""
+    events = events_for(len(catalog.products))
+    skus = {product.sku for event in range(events) for product, _ in _repriced(catalog, event)}
+    return [product for product in catalog.products if product.sku in skus]
 
 
 def records(bench: Bench, accounts: list[Account], skus: list[str]) -> dict[tuple[str, str], str]:
@@ -140,7 +160,7 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
     config = work / "ocop-sync.toml"
     state_db = bench.workdir / "state.db"
     write_config(config, catalog_path, bench.state_url, accounts)
-    events = 3 if bench.options.size >= 1000 else 1
+    events = events_for(bench.options.size)
     latencies: list[float] = []
     per_event: list[dict[str, Any]] = []
     with redis_db(bench.options.redis) as redis_url:
@@ -223,6 +243,7 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
     p50 = statistics.median(latencies)
     p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
     details = {
+        "state": state_origin(bench.full_sync()),
         "events": per_event,
         "listings": len(latencies),
         "accounts": [a.name for a in accounts],
@@ -233,7 +254,7 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
     note = (
         f"{len(latencies)} listings over {events} change(s) of 1 % of the variants, "
         f"3 accounts; file complete on disk → new price in the sandbox; max "
-        f"{latencies[-1]:.1f} s"
+        f"{latencies[-1]:.1f} s; {details['state']}"
     )
     return [
         Figure(
@@ -250,6 +271,16 @@ def measure_latencies(bench: Bench, goal: float) -> list[Figure]:
             note=note,
         ),
     ]
+
+
+def state_origin(full_sync: dict[str, Any]) -> str:
+    """How the main accounts' state came about, for the figure's note."""
+    if not full_sync.get("seeded"):
+        return "after a real full sync"
+    return (
+        f"state seeded without HTTP but for the {full_sync.get('synced_for_real', 0)} products "
+        "the events change (synced for real)"
+    )
 
 
 def _text(path: Path) -> str:
