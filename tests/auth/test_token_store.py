@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from connectors.errors import AuthError
-from connectors.http import make_http_client
+from connectors.http import HttpClient, make_http_client
 from connectors.oauth import OAuthFlow, Tokens
 from sync.settings import Account, ConfigError
 from sync.state import StateStore
@@ -251,6 +251,7 @@ async def test_a_refusal_that_no_token_fixes_stops_the_account_without_a_refresh
     )
     before = oauth_stats(oauth_sandbox.server)
     client = oauth_sandbox.connector.client_factory(wrong, tokens=provider_for(store, wrong))
+    assert isinstance(client, HttpClient)  # it counts the requests it sends
     try:
         with pytest.raises(AuthError):
             await client.find_by_sku("ANY")

@@ -52,4 +52,4 @@ def valid_listings(connector: Connector, account: Account, product_sku: str) -> 
 
 def stats(server: SandboxServer) -> dict[str, Any]:
     """The sandbox's /_sandbox/stats."""
-    return sandbox_call(server, "/_sandbox/stats")  # type: ignore[no-any-return]
+    return sandbox_call(server, "/_sandbox/stats")

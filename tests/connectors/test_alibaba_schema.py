@@ -60,6 +60,7 @@ async def test_item_schemas_of_sample_products_keep_the_rendered_schema(
         required = {spec.id for spec in schema.fields.values() if spec.required}
         assert required <= set(fields), required - set(fields)
         for field_id, el in fields.items():
+            assert field_id is not None
             spec = schema.fields[field_id]
             assert el.get("type") == spec.type
             if spec.image:

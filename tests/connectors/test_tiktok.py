@@ -158,9 +158,7 @@ def test_description_is_html_in_tiktoks_subset_without_escapes() -> None:
 
 
 def test_prices_are_whole_dong_after_the_accounts_markup() -> None:
-    account = _account().model_copy(
-        update={"price": PriceRules(markup_percent=10, round_to=1000)}  # type: ignore[arg-type]
-    )
+    account = _account().model_copy(update={"price": PriceRules(markup_percent=10, round_to=1000)})
     assert MAPPING.map_product(make_product("BK-T7"), account, TODAY)[0].price == 94000
 
 

@@ -367,7 +367,7 @@ def test_feed_has_vietnamese_headers_and_one_row_per_listing(tmp_path: Path) -> 
     assert first["Số sao OCOP"] == 4
     assert first["Ngày quyết định"] == datetime(2025, 3, 15)
     assert first["Ảnh 1"] == listings[0].images[0] and first["Ảnh 2"] is None
-    guide = dict(book[GUIDE_SHEET].iter_rows(values_only=True))
+    guide = {key: value for key, value in book[GUIDE_SHEET].iter_rows(values_only=True)}
     assert guide["Tài khoản"] == "htx-dong-phuc" and guide["Số dòng sản phẩm"] == "4"
 
 

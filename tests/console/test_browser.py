@@ -131,14 +131,15 @@ def test_viewer_and_anonymous_cannot_resync_and_csrf_is_required(
     assert browser.find_elements(By.CSS_SELECTOR, "tr[data-group]")
     assert not browser.find_elements(By.CSS_SELECTOR, "button.resync")  # no button offered
     group = browser.find_element(By.CSS_SELECTOR, "tr[data-group]").get_attribute("data-group")
-    csrf = browser.find_element(By.NAME, "csrf").get_attribute("value")
-    post_form(browser, "/failures/resync", {"csrf": csrf, "account": account, "group": group})
+    token = browser.find_element(By.NAME, "csrf").get_attribute("value")
+    assert group is not None and token is not None
+    post_form(browser, "/failures/resync", {"csrf": token, "account": account, "group": group})
     assert "Vai trò của bạn không được làm việc này." in browser.find_element(By.ID, "error").text
 
     # The operator without the CSRF token: refused before anything else is looked at.
     browser.delete_all_cookies()
     log_in(browser, console_url, OPERATOR)
-    post_form(browser, "/failures/resync", {"account": account, "group": group or ""})
+    post_form(browser, "/failures/resync", {"account": account, "group": group})
     assert "CSRF" in browser.find_element(By.ID, "error").text
     shot(browser, "csrf-refused")
     assert runs_count(settings_of) == before  # nothing was started by any of these

@@ -33,7 +33,8 @@ def by(values: dict[tuple[tuple[str, str], ...], float], *keys: str) -> Counter[
     out: Counter[tuple[str, ...]] = Counter()
     for labels, value in values.items():
         named = dict(labels)
-        out[tuple(named[k] for k in keys)] += value
+        # typeshed's Counter holds ints only; these sums are floats (as the samples are).
+        out[tuple(named[k] for k in keys)] += value  # type: ignore[assignment]
     return out
 
 

@@ -9,6 +9,7 @@ import re
 import tomllib
 from importlib.metadata import PackageNotFoundError, requires
 from pathlib import Path
+from typing import cast
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -17,7 +18,12 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_EXTRAS = ("postgres",)
 # The image: Linux, CPython 3.11 (python:3.11-slim).
-IMAGE_ENV = {**default_environment(), "python_version": "3.11", "sys_platform": "linux"}
+IMAGE_ENV: dict[str, str] = {
+    # default_environment() is the Environment TypedDict, whose fields are all str.
+    **cast("dict[str, str]", default_environment()),
+    "python_version": "3.11",
+    "sys_platform": "linux",
+}
 
 
 def project() -> dict:

@@ -132,7 +132,7 @@ def test_with_the_documented_default_the_images_are_downloaded_and_uploaded(
     with SandboxServer(image_host()) as host:
         for product in part.products:
             product.images = [
-                Image(url=str(i.url).replace(MADE_UP_HOST, host.base_url), primary=i.primary)  # type: ignore[arg-type]
+                Image(url=str(i.url).replace(MADE_UP_HOST, host.base_url), primary=i.primary)
                 for i in product.images
             ]
         catalog = tmp_path / "catalog.xlsx"

@@ -55,8 +55,7 @@ def with_images(catalog: Catalog, base: str) -> Catalog:
     changed = catalog.model_copy(deep=True)
     for product in changed.products:
         product.images = [
-            Image(url=f"{base}/{product.sku.lower()}/{n}.jpg", primary=n == 1)  # type: ignore[arg-type]
-            for n in (1, 2)
+            Image(url=f"{base}/{product.sku.lower()}/{n}.jpg", primary=n == 1) for n in (1, 2)
         ]
     return changed
 

@@ -236,9 +236,9 @@ def test_reconcile_repushes_hand_deleted_and_edited_listings_and_reports_unknown
     job = open_job(settings)
     observed = {r.account: r for r in asyncio.run(reconcile_accounts(job))}
     for account in settings.accounts:
-        report = observed[account.name]
-        assert len(report.missing) == 1 and len(report.edited) == 1
-        assert report.unknown == ["HAND-MADE-1"]
+        reconciled = observed[account.name]
+        assert len(reconciled.missing) == 1 and len(reconciled.edited) == 1
+        assert reconciled.unknown == ["HAND-MADE-1"]
     _, reports = run_pass(settings)
     for account, report in zip(settings.accounts, reports, strict=True):
         assert report.failed == 0

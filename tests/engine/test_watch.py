@@ -123,8 +123,8 @@ def test_sync_watch_syncs_a_busy_account_after_its_run_and_each_change(
     account = REGISTRY["voso"].sandbox_kit.account("voso-watch", voso.base_url)
     config = tmp_path / "ocop-sync.toml"
     write_config(config, path, state_url, [account])
-    with config.open("a", encoding="utf-8") as out:
-        out.write("\n[schedule]\nwatch_debounce_seconds = 0.5\n")
+    with config.open("a", encoding="utf-8") as config_file:
+        config_file.write("\n[schedule]\nwatch_debounce_seconds = 0.5\n")
 
     store = StateStore(state_url)
     leases = Leases(store, 600)

@@ -11,7 +11,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -87,7 +87,7 @@ def kill_mid_batch(server: SandboxServer, workers: list[WorkerProc], at_least: i
 
 
 @pytest.fixture
-def slow_voso() -> SandboxServer:
+def slow_voso() -> Iterator[SandboxServer]:
     server = start_sandbox("voso", latency_ms=150)
     yield server
     server.stop()

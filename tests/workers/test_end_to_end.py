@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -11,6 +12,7 @@ from connectors.registry import REGISTRY
 from connectors.sandbox import SandboxServer
 from tests.workers.conftest import (
     BIN,
+    Deployment,
     listable_count,
     listed_exactly_once,
     sample_catalog,
@@ -22,7 +24,7 @@ pytestmark = [pytest.mark.celery, pytest.mark.redis, pytest.mark.postgres, pytes
 
 
 def test_sync_via_celery_with_two_worker_processes_lists_the_whole_sample_everywhere(
-    deploy, sandboxes: dict[str, SandboxServer], pg_url: str
+    deploy: Callable[..., Deployment], sandboxes: dict[str, SandboxServer], pg_url: str
 ) -> None:
     catalog = sample_catalog()
     accounts = [
@@ -57,7 +59,9 @@ def test_sync_via_celery_with_two_worker_processes_lists_the_whole_sample_everyw
     assert {name: stats(server)["requests"] for name, server in sandboxes.items()} == before
 
 
-def test_the_compose_worker_healthcheck_answers_for_a_running_worker(deploy, sandboxes) -> None:
+def test_the_compose_worker_healthcheck_answers_for_a_running_worker(
+    deploy: Callable[..., Deployment], sandboxes: dict[str, SandboxServer]
+) -> None:
     account = sandbox_account("voso", sandboxes["voso"].base_url)
     d = deploy([account], sample_catalog(3))
     d.worker("hc", concurrency=1)
@@ -86,7 +90,10 @@ def test_the_compose_worker_healthcheck_answers_for_a_running_worker(deploy, san
 
 
 def test_incremental_changes_and_the_nightly_reconcile_through_celery(
-    deploy, sandboxes: dict[str, SandboxServer], pg_url: str, redis_url: str
+    deploy: Callable[..., Deployment],
+    sandboxes: dict[str, SandboxServer],
+    pg_url: str,
+    redis_url: str,
 ) -> None:
     from datetime import date
 
@@ -148,6 +155,6 @@ def _kinds(pg_url: str, account: str) -> list[tuple[str, str, dict]]:
             query = select(RunRecord.kind, RunRecord.status, RunRecord.outcome).where(
                 RunRecord.account == account
             )
-            return [tuple(row) for row in conn.execute(query)]
+            return [(kind, status, outcome) for kind, status, outcome in conn.execute(query)]
     finally:
         store.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import cast
 
 import pytest
 import redis
@@ -27,6 +28,12 @@ from tests.workers.conftest import (
 pytestmark = [pytest.mark.celery, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
+def undecoded(replies: Iterable[object]) -> list[bytes]:
+    """Redis replies as what they are: bytes, since the client leaves decode_responses off
+    (redis-py's annotations also allow str, and for zrange scored tuples, not asked for)."""
+    return [cast(bytes, reply) for reply in replies]
+
+
 def everything_in(url: str) -> tuple[bytes, list[dict]]:
     """Every value in the Redis database as one blob, and the decoded task messages."""
     client = redis.Redis.from_url(url)
@@ -35,15 +42,15 @@ def everything_in(url: str) -> tuple[bytes, list[dict]]:
     for key in client.scan_iter(count=1000):
         kind = client.type(key)
         if kind == b"list":
-            values = client.lrange(key, 0, -1)
+            values = undecoded(client.lrange(key, 0, -1))
         elif kind == b"hash":
-            values = [*client.hkeys(key), *client.hvals(key)]
+            values = undecoded([*client.hkeys(key), *client.hvals(key)])
         elif kind == b"set":
-            values = list(client.smembers(key))
+            values = undecoded(client.smembers(key))
         elif kind == b"zset":
-            values = list(client.zrange(key, 0, -1))
+            values = undecoded(client.zrange(key, 0, -1))
         else:
-            values = [client.get(key) or b""]
+            values = undecoded([client.get(key) or b""])
         blob += [key, *values]
         for value in values:
             try:
