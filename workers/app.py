@@ -37,12 +37,14 @@ from typing import Any
 from celery import Celery
 from celery.signals import (
     after_setup_logger,
+    task_prerun,
     worker_init,
     worker_process_init,
     worker_process_shutdown,
 )
 
 from sync.engine.clients import load_config
+from sync.observe.context import clear_run
 from sync.observe.logs import style_handlers
 from sync.settings import Settings
 from sync.state.store import StateStore
@@ -168,6 +170,14 @@ def _migrate_once(**_: object) -> None:
 def _open_context(**_: object) -> None:
     """Each pool process opens its loop, clients and connections after the fork."""
     context.get_context()
+
+
+@task_prerun.connect
+def _forget_the_last_run(**_: object) -> None:
+    """Each task's log lines name only its own run: a push batch binds its run and account
+    for its lines, and without this the next task in the same pool process (a plan task of
+    another account) was logged under that run."""
+    clear_run()
 
 
 @worker_process_shutdown.connect

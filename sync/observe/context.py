@@ -25,3 +25,12 @@ def unbind_run(tokens: RunTokens) -> None:
     except ValueError:  # reset from a context other than the one that bound
         RUN_ID.set(None)
         ACCOUNT.set(None)
+
+
+def clear_run() -> None:
+    """Forget the run, account and SKU of this thread's context: a Celery pool process runs
+    one task after another in one context, and a batch's run must not name the next task's
+    log lines."""
+    RUN_ID.set(None)
+    ACCOUNT.set(None)
+    SKU.set(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 
@@ -57,6 +58,16 @@ def test_sync_via_celery_with_two_worker_processes_lists_the_whole_sample_everyw
     assert again.returncode == 0, again.stderr
     assert all(r["requests"] == 0 and not r["done"] for r in json.loads(again.stdout))
     assert {name: stats(server)["requests"] for name, server in sandboxes.items()} == before
+
+    # A log line names only its own task's run: the plan tasks of the second sync ran in
+    # pool processes whose last task was another account's push batch.
+    plans = re.findall(
+        r"(?:\[run=\d+ account=(\S+)\] )?Task ocop_sync\.plan_account\[[^]]+\] succeeded"
+        r".*?'account': '([^']+)'",
+        worker.text(),
+    )
+    assert len(plans) >= 2 * len(accounts), worker.text()[-4000:]
+    assert [(tag, account) for tag, account in plans if tag and tag != account] == []
 
 
 def test_the_compose_worker_healthcheck_answers_for_a_running_worker(
