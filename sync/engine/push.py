@@ -29,7 +29,7 @@ from sync.state.leases import Leases
 from sync.state.models import BindingStatus
 from sync.state.store import PushResult, StateStore
 
-CREATE_CHUNK = 25  # creates one worker sends one after the other
+CREATE_CHUNK = 25  # creates one worker sends one after the other (at most; see _create_chunk)
 # The create claims (the intent rows) of one round of the workers — `concurrency` chunks —
 # are taken in one transaction, by whichever worker reaches that round first. A claim
 # transaction costs ~1 ms however few rows it holds; taken per chunk it was the engine's
@@ -163,7 +163,7 @@ class Pusher:
         # A product's creates stay in one chunk, sent one after the other: on a marketplace
         # where a product's variants are one item (Shopee), its first create makes the item
         # and the next ones add to it; two senders would each make an item.
-        items = list(chunks_by(creates, CREATE_CHUNK, _product))
+        items = list(chunks_by(creates, self._create_chunk(len(creates)), _product))
         size = self.connector.batch_size
         if size > 1:
             self._fast += fast
@@ -173,6 +173,13 @@ class Pusher:
         else:
             items += [[op] for op in fast]
         return items + [[op] for op in rest]
+
+    def _create_chunk(self, creates: int) -> int:
+        """Creates one worker sends in a row: CREATE_CHUNK, or fewer when there are too few
+        creates to give every worker a chunk — a Celery batch of 50 creates made two chunks of
+        25, so two of the account's eight connections did all the work."""
+        # Rounded down: a chunk closes only at a product's end, so it may pass its size.
+        return max(1, min(CREATE_CHUNK, creates // max(1, self.account.concurrency)))
 
     async def flush(self) -> None:
         """Send the price/stock changes still waiting for a full batch."""

@@ -1,6 +1,7 @@
-"""The create claims (intent rows) of a run are taken a round of its workers at a time: one
-transaction per `concurrency` chunks of creates, not one per chunk and not the whole plan
-at once — so a stopped run leaves at most about a round claimed but unsent."""
+"""How the push core cuts a run's creates: into chunks that never split a product, enough of
+them to keep every worker busy, and claims (intent rows) taken a round of the workers at a
+time — one transaction per `concurrency` chunks, not one per chunk and not the whole plan at
+once, so a stopped run leaves at most about a round claimed but unsent."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ import asyncio
 import math
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from connectors.base import MarketplaceClient
 from connectors.registry import REGISTRY, get_connector
 from connectors.sandbox import SandboxServer
-from sync.engine.push import CREATE_CHUNK
+from sync.engine.push import CREATE_CHUNK, Pusher
 from sync.executor import run_account
-from sync.plan import plan_account
+from sync.plan import OpKind, plan_account
 from sync.state.models import BindingRecord
-from sync.state.store import StateStore
+from sync.state.store import PushResult, StateStore
 from sync.synthetic import synthetic_catalog
 from tests.conftest import seller_stats
 from tests.engine.helpers import TODAY
@@ -59,3 +62,37 @@ def test_creates_are_claimed_one_round_of_the_workers_at_a_time(
     ), rounds
     assert all(r < size + CREATE_CHUNK + 2 for r in rounds), rounds
     assert rounds[0] >= size, rounds
+
+
+def test_a_few_creates_are_spread_over_every_worker_without_splitting_a_product(
+    tmp_path: Path,
+) -> None:
+    # A Celery batch holds 50 operations: in chunks of 25 only two of the account's eight
+    # connections would send them.
+    account = REGISTRY["voso"].sandbox_kit.account("voso-few", "http://127.0.0.1:9")
+    connector = get_connector("voso")
+    store = StateStore(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        for products, concurrency in ((25, 8), (3, 8), (1000, 8), (25, 1)):
+            account = account.model_copy(update={"concurrency": concurrency})
+            plan = plan_account(synthetic_catalog(products), account, connector, {}, TODAY)
+            creates = [op for op in plan.operations if op.kind is OpKind.CREATE]
+            pusher = Pusher(
+                account, connector, store, client=_no_client, settle=_no_settle, owner="me"
+            )
+            chunks = pusher.group(plan.operations)
+            assert [op for chunk in chunks for op in chunk] == creates  # all, in order
+            chunks_of = Counter(sku for chunk in chunks for sku in {op.product_sku for op in chunk})
+            assert set(chunks_of.values()) == {1}  # a product's creates are in one chunk
+            assert len(chunks) >= min(concurrency, products), (products, concurrency)
+            assert max(len(chunk) for chunk in chunks) <= CREATE_CHUNK + 1
+    finally:
+        store.close()
+
+
+def _no_client() -> MarketplaceClient:
+    raise AssertionError("grouping sends nothing")
+
+
+async def _no_settle(results: list[PushResult]) -> None:
+    raise AssertionError("grouping records nothing")
