@@ -25,8 +25,6 @@ from sync.state.groupcommit import GroupCommit
 from sync.state.leases import who_am_i
 from sync.state.store import PushResult, StateStore
 
-log = logging.getLogger("ocop_sync.executor")
-
 Progress = Callable[[str, int], None]  # (account, operations finished just now)
 UNCLAIMED = "not sent: another run holds this listing's create claim"
 log = logging.getLogger("ocop_sync.run")
