@@ -30,12 +30,12 @@ from sync.state.models import BindingStatus
 from sync.state.store import PushResult, StateStore
 
 CREATE_CHUNK = 25  # creates one worker sends one after the other (at most; see _create_chunk)
-# The create claims (the intent rows) of one round of the workers — `concurrency` chunks —
-# are taken in one transaction, by whichever worker reaches that round first. A claim
-# transaction costs ~1 ms however few rows it holds; taken per chunk it was the engine's
-# largest cost per create (see docs/benchmarks.md, floor ratio). The price: a run killed
-# mid-way leaves up to a round of claimed-but-unsent creates, which the next run looks up
-# before creating (one request each) — never a duplicate.
+# The create claims (the intent rows) of one round of the workers — `concurrency` ×
+# CREATE_CHUNK creates — are taken in one transaction, by whichever worker reaches that
+# round first. A claim transaction costs ~1 ms however few rows it holds; taken per chunk it
+# was the engine's largest cost per create (see docs/benchmarks.md, floor ratio). The price:
+# a run killed mid-way leaves up to a round of claimed-but-unsent creates, which the next
+# run looks up before creating (one request each) — never a duplicate.
 _CREATE_OR_FAST = frozenset({OpKind.CREATE, OpKind.PRICE, OpKind.STOCK})
 
 Settle = Callable[[list[PushResult]], Awaitable[None]]
@@ -191,15 +191,13 @@ class Pusher:
     async def send(self, items: list[list[Operation]]) -> None:
         """Run the items with the account's concurrency. A failing listing never stops the
         others; an account-wide error stops the account's remaining items."""
-        queue: asyncio.Queue[list[Operation]] = asyncio.Queue()
-        for item in items:
-            queue.put_nowait(item)
-        rounds = self._claim_rounds(items)
+        queue: asyncio.Queue[tuple[list[Operation], _ClaimRound | None]] = asyncio.Queue()
+        for item, claims in zip(items, self._claim_rounds(items), strict=True):
+            queue.put_nowait((item, claims))
 
         async def worker() -> None:
             while not queue.empty():
-                item = queue.get_nowait()
-                await self._handle(item, rounds.get(id(item)))
+                await self._handle(*queue.get_nowait())
 
         workers = min(self.account.concurrency, max(1, queue.qsize()))
         await asyncio.gather(*(worker() for _ in range(workers)))
@@ -210,25 +208,27 @@ class Pusher:
         if self.gate.closed:
             raise self.gate.error()
 
-    def _claim_rounds(self, items: list[list[Operation]]) -> dict[int, _ClaimRound]:
-        """The claim round of each create chunk (by id), in the order they are sent."""
+    def _claim_rounds(self, items: list[list[Operation]]) -> list[_ClaimRound | None]:
+        """Each item's claim round, in the order they are sent (None: not creates)."""
         size = max(1, self.account.concurrency) * CREATE_CHUNK
-        rounds: dict[int, _ClaimRound] = {}
+        rounds: list[_ClaimRound | None] = []
         current = _ClaimRound()
         for item in items:
             if item[0].kind is not OpKind.CREATE:
+                rounds.append(None)
                 continue
             if len(current.ops) >= size:
                 current = _ClaimRound()
             current.ops += item
-            rounds[id(item)] = current
+            rounds.append(current)
         return rounds
 
-    async def _handle(self, item: list[Operation], claims: _ClaimRound | None = None) -> None:
+    async def _handle(self, item: list[Operation], claims: _ClaimRound | None) -> None:
         pending = list(item)  # operations of this item not yet answered
         try:
             self._may_send()
             if item[0].kind is OpKind.CREATE:
+                assert claims is not None  # every create chunk has its round
                 pending = await self._claim(item, claims)
                 while pending:
                     self._may_send()
@@ -250,13 +250,12 @@ class Pusher:
             await self.gate.close(error.message)
             await self.settle([failed(op, error) for op in pending])
 
-    async def _claim(self, creates: list[Operation], claims: _ClaimRound | None) -> list[Operation]:
+    async def _claim(self, creates: list[Operation], claims: _ClaimRound) -> list[Operation]:
         """The creates of this chunk whose claim this run holds (taking the claims of the
         chunk's whole round first if no worker has yet); the others go to `unclaimed`."""
-        claims = claims or _ClaimRound()
         async with claims.lock:  # a worker cancelled mid-claim leaves it to the next
             if claims.claimed is None:
-                items = [(op.sku, op.product_sku) for op in claims.ops or creates]
+                items = [(op.sku, op.product_sku) for op in claims.ops]
                 claims.claimed = await self.store.call(
                     self.leases.claim_creates, self.account.name, self.owner, items
                 )
