@@ -6,10 +6,10 @@ All text is NFC-normalised on the way in; prices are int đồng.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -59,8 +60,20 @@ Gtin = Annotated[str, AfterValidator(validate_gtin)]
 _DECISION_NO = re.compile(r"^\d{1,6}/Q[ĐD]-[A-ZĐ0-9][A-ZĐ0-9.&-]*$")
 
 
+class _Assignments:
+    """How many times a field of any catalog model was assigned in this process: a product
+    read from a file keeps the digest of its rows only while this has not moved."""
+
+    count = 0
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if not name.startswith("_"):
+            _Assignments.count += 1
 
 
 class Ocop(_Model):
@@ -193,7 +206,15 @@ LISTABLE = Listability(ok=True)
 
 
 class Product(_Model):
-    """A certified (or proposed) OCOP product with its variants."""
+    """A certified (or proposed) OCOP product with its variants.
+
+    A product built by a catalog reader remembers the digest of the file rows it was built
+    from (`read_from`), so that a sync can tell it unchanged without serialising it. Any
+    assignment to a catalog model's field afterwards (a price, a stock, a certificate date)
+    makes every such product forget it (`source_digest` is then None), so a changed product
+    is never taken for its rows. Change a product by assignment or by building another one:
+    a list changed in place (`variants.append`) is not seen.
+    """
 
     sku: Sku
     name: Annotated[Text, Field(min_length=1, max_length=255)]
@@ -212,13 +233,16 @@ class Product(_Model):
     traceability: Traceability | None = None
     images: list[Image] = Field(default_factory=list)
     tags: list[Text] = Field(default_factory=list)
+    # (digest of the rows read, `_Assignments.count` then): see `source_digest`
+    _source: tuple[bytes, int] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _derive_and_check(self) -> Product:
         if self.slug is None:
             object.__setattr__(self, "slug", slugify(self.name) or slugify(self.sku))
         if self.images and sum(image.primary for image in self.images) == 0:
-            self.images[0].primary = True
+            # Not an assignment of a model being changed: the product is being built.
+            object.__setattr__(self.images[0], "primary", True)
         if sum(image.primary for image in self.images) > 1:
             raise ValueError("more than one image is marked primary")
         if self.ocop.status is OcopStatus.CERTIFIED and self.certificate is None:
@@ -229,6 +253,34 @@ class Product(_Model):
                 raise ValueError(f"variant SKU {variant.sku} appears twice in product {self.sku}")
             seen.add(variant.sku)
         return self
+
+    def __eq__(self, other: object) -> bool:
+        # Two products are equal by their fields, whatever they remember of the rows they
+        # were read from (pydantic would compare that too).
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def read_from(self, digest: bytes) -> None:
+        """Remember the digest of the file rows this product was just built from."""
+        self._source = (digest, _Assignments.count)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (see BaseModel.model_copy); one with fields updated forgets the rows."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._source = None
+        return copy
+
+    def source_digest(self) -> bytes | None:
+        """The digest of the rows this product was read from; None if it was not read from
+        rows, or if any catalog model had a field assigned since (it may have changed)."""
+        # Straight from pydantic's dict: `self._source` goes through its slow __getattr__.
+        private = self.__pydantic_private__
+        source = private.get("_source") if private else None
+        if source is None or source[1] != _Assignments.count:
+            return None
+        return source[0]
 
     @property
     def primary_image(self) -> Image | None:

@@ -92,7 +92,8 @@ def measure(bench: Bench) -> list[Figure]:
         kinds |= {"stock"} if stock != old_stock else set()
         if kinds:
             changes[sku] = (product, kinds)
-    result = streamed_pass(bench, catalog, accounts, state_url)
+    # Synced as the saved file is read by the next sync (see `changed`).
+    result = streamed_pass(bench, bench.reread(catalog), accounts, state_url)
     details, met, value = account_ratios(result, {a.name: a.marketplace for a in accounts})
     details["variants_changed"] = len(changes)
     details["products_touched"] = len({product for product, _ in changes.values()})

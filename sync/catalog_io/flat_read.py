@@ -7,6 +7,7 @@ whole file, in two passes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ class ProductRows:
     bad_columns: set[tuple[int | None, str]] = field(default_factory=set)
     sources: dict[str, int] = field(default_factory=dict)  # product column -> row it came from
     variant_rows: list[int] = field(default_factory=list)  # row of each entry in "variants"
+    digest: hashlib.blake2b | None = None  # of the rows as read (sync.catalog_io.row_digest)
 
 
 def sku_text(raw: object) -> str:

@@ -22,6 +22,7 @@ from sync.catalog import Product
 from sync.catalog_io.columns import BY_NAME
 from sync.catalog_io.flat_read import FlatReader, ProductRows, Table, sku_text
 from sync.catalog_io.results import CatalogFileError
+from sync.catalog_io.row_digest import RowDigests, encode_row
 from sync.catalog_io.stream import CatalogStream
 
 Place = tuple[int, str]  # (row, product SKU) where a variant SKU is used
@@ -138,8 +139,10 @@ def products(
     pending: dict[str, ProductRows],
     skip: dict[str, set[int]],
 ) -> Iterator[tuple[int, Product]]:
-    """Pass 2: each valid product, with its first row, once its last row has been read."""
+    """Pass 2: each valid product, with its first row, once its last row has been read
+    (each remembers the digest of its rows: `Product.read_from`)."""
     open_products: dict[str, ProductRows] = {}
+    digests = RowDigests(reader.table.header)
     for number, values in reader.table.rows:
         row = reader.cells_of(values)
         sku = sku_text(row.get("product_sku"))
@@ -153,10 +156,14 @@ def products(
             product = pending.pop(sku) if sku in pending else ProductRows(sku)
             open_products[sku] = product
         product.rows.append((number, row))
+        if product.digest is None:
+            product.digest = digests.start()
+        product.digest.update(encode_row(values))
         if number == index.last[sku]:
             del open_products[sku]
             model = reader.finish(product, skip.get(sku, set()))
             if model is not None:
+                model.read_from(product.digest.digest())
                 yield index.first[sku], model
     if open_products:
         raise _changed(reader)

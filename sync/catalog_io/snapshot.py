@@ -35,9 +35,12 @@ from pathlib import Path
 from sync.batching import chunks
 from sync.catalog import Product
 from sync.catalog_io.formats import open_catalog
+from sync.catalog_io.row_digest import code_salt
 
 SCHEMA = """
-CREATE TABLE products (seq INTEGER PRIMARY KEY, sku TEXT UNIQUE NOT NULL, body TEXT NOT NULL);
+CREATE TABLE products (
+    seq INTEGER PRIMARY KEY, sku TEXT UNIQUE NOT NULL, body TEXT NOT NULL, source BLOB
+);
 CREATE TABLE variants (sku TEXT PRIMARY KEY, product_sku TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -87,14 +90,14 @@ class CatalogSnapshot:
         last = 0
         while True:
             rows = self._db.execute(
-                "SELECT seq, body FROM products WHERE seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, body, source FROM products WHERE seq > ? ORDER BY seq LIMIT ?",
                 (last, READ_CHUNK),
             ).fetchall()
             if not rows:
                 return
-            for seq, body in rows:
+            for seq, body, source in rows:
                 last = seq
-                yield Product.model_validate_json(body)
+                yield _product(body, source)
 
     def products(self, skus: Iterable[str]) -> list[Product]:
         """The products owning these variant (or product) SKUs, each once, in file order."""
@@ -118,9 +121,9 @@ class CatalogSnapshot:
         for part in chunks(sorted(owners), 500):
             marks = ",".join("?" * len(part))
             found += [
-                (seq, Product.model_validate_json(body))
-                for seq, body in self._db.execute(
-                    f"SELECT seq, body FROM products WHERE sku IN ({marks})", part
+                (seq, _product(body, source))
+                for seq, body, source in self._db.execute(
+                    f"SELECT seq, body, source FROM products WHERE sku IN ({marks})", part
                 )
             ]
         return [product for _, product in sorted(found, key=lambda item: item[0])]
@@ -135,6 +138,15 @@ class CatalogSnapshot:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+
+def _product(body: str, source: bytes | None) -> Product:
+    """A stored product, with the digest of the rows it was read from (if any), so that it
+    hashes as it did when the file itself was read (`sync.plan.product_hash`)."""
+    product = Product.model_validate_json(body)
+    if source is not None:
+        product.read_from(source)
+    return product
 
 
 def snapshot_file(path: Path | str, *, wait: bool = True, patience: float = 0.0) -> Path:
@@ -186,7 +198,11 @@ def _places(source: Path) -> tuple[Path, Path]:
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     place = hashlib.sha256(str(source).encode()).hexdigest()[:16]
-    version = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    # The code's salt too: a snapshot holds products as this code reads them (and the
+    # digests of their rows, which the salt starts), and the table layout of this code.
+    version = hashlib.sha256(
+        f"{stat.st_size}:{stat.st_mtime_ns}:{code_salt().hex()}".encode()
+    ).hexdigest()[:16]
     return folder / f"catalog-{place}-{version}.sqlite", folder / f"catalog-{place}.lock"
 
 
@@ -250,8 +266,8 @@ def _build(source: Path, file: Path) -> None:
         count = 0
         for batch in chunks(iter(stream), 1000):
             db.executemany(
-                "INSERT INTO products (sku, body) VALUES (?, ?)",
-                [(p.sku, p.model_dump_json()) for p in batch],
+                "INSERT INTO products (sku, body, source) VALUES (?, ?, ?)",
+                [(p.sku, p.model_dump_json(), p.source_digest()) for p in batch],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO variants (sku, product_sku) VALUES (?, ?)",
