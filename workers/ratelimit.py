@@ -15,8 +15,8 @@ processes and machines, with Redis's own clock (no clock skew between hosts). A 
 on the spacing absorbs up to ~50 ms of jitter between our send and the marketplace's count.
 
 The cooldown key is set when a marketplace throttles (429 Retry-After, "ban lasts N
-seconds"): every worker's next slot starts after it, and a caller whose slot was granted
-before the cooldown checks again before sending. A ban is honoured in full; a throttle
+seconds"): every worker's next slot starts after it, and a caller that slept for its slot
+(longer than a few ms) checks again before sending. A ban is honoured in full; a throttle
 asking for at most one second (a fixed one-second window that jitter overfilled) pauses
 every worker a few slots only, as the in-process limiter does (connectors/ratelimit.py).
 """
@@ -30,6 +30,11 @@ from redis.asyncio import Redis
 from connectors.ratelimit import FIRST_PAUSE, WINDOW
 
 HEADROOM = 1.05  # spacing factor: pace at R/1.05 so jitter never puts R+1 in one second
+# A caller that slept longer than this for its slot asks Redis again whether a throttle
+# came meanwhile. Below it the second round trip is not worth it: each is ~0.1 ms of a
+# worker's CPU, and at a high rate the two of them per request cost a Celery worker more
+# than the HTTP request itself (py-spy of the bench's Celery figure).
+RECHECK_AFTER = 0.005
 
 # KEYS[1] next-slot time, KEYS[2] cooldown end; ARGV[1] spacing in seconds.
 # Returns {seconds the caller must wait, the slot on Redis's clock} as strings (Lua
@@ -126,8 +131,13 @@ class RedisRateLimiter:
         """Take the next slot of this account's budget and sleep until it comes."""
         while True:
             wait, _ = await self.reserve()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if wait <= RECHECK_AFTER:
+                # The slot already counted any cooldown; a throttle arriving in the next
+                # few ms is as likely as one arriving between a check and the send.
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                return
+            await asyncio.sleep(wait)
             # A throttle answer may have arrived while we slept: honour it too.
             if await self.cooldown_left() <= 0:
                 return

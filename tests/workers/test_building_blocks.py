@@ -74,6 +74,45 @@ def test_a_cooldown_pauses_every_client_of_the_account(redis_url: str) -> None:
     assert 1.45 <= paused < 3.5
 
 
+def test_a_caller_asleep_for_its_slot_honours_a_throttle_reported_meanwhile(
+    redis_url: str,
+) -> None:
+    async def scenario() -> float:
+        a = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 5)
+        b = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 5)
+        await a.acquire()  # the slot now: b's is ~0.2 s away, and b sleeps for it
+        waiting = asyncio.create_task(b.acquire())
+        await asyncio.sleep(0.05)
+        await a.cooldown(1.5)  # a ban reported while b sleeps
+        await waiting
+        left = await a.cooldown_left()  # b must not have gone before the ban's end
+        for limiter in (a, b):
+            await limiter.redis.aclose()
+        return left
+
+    assert asyncio.run(scenario()) <= 0
+
+
+def test_a_slot_that_is_due_costs_one_round_trip(redis_url: str) -> None:
+    async def scenario() -> int:
+        limiter = RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), "acc", 1_000_000)
+        checks = 0
+        left = limiter.cooldown_left
+
+        async def counted() -> float:
+            nonlocal checks
+            checks += 1
+            return await left()
+
+        limiter.cooldown_left = counted  # type: ignore[method-assign]
+        for _ in range(50):
+            await limiter.acquire()
+        await limiter.redis.aclose()
+        return checks
+
+    assert asyncio.run(scenario()) == 0
+
+
 def test_a_window_overflow_pauses_every_client_a_few_slots_doubling_up_to_the_ask(
     redis_url: str,
 ) -> None:
