@@ -41,7 +41,8 @@ def code_salt() -> bytes:
 
 def encode_row(values: Sequence[object]) -> bytes:
     """A row's cells as unambiguous bytes (length-prefixed by `marshal`; `repr` for a cell
-    type marshal does not know, such as a date from a workbook)."""
+    type marshal does not know, such as a date from a workbook). The two never give the same
+    bytes: marshal's hold NULs (its lengths), repr's never do."""
     cells = values if isinstance(values, list) else list(values)
     try:
         # Format 2: from 3 on, marshal writes a string or number it has seen before, or an
