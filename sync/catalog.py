@@ -265,10 +265,8 @@ class Product(_Model):
         """Remember the digest of the file rows this product was just built from."""
         # Into pydantic's dict directly: its __setattr__ for a private name costs ~1 µs.
         private = self.__pydantic_private__
-        if private is None:  # pragma: no cover - pydantic makes it for a model with one
-            self._source = (digest, _Assignments.count)
-        else:
-            private["_source"] = (digest, _Assignments.count)
+        assert private is not None  # pydantic makes it for every model with a private attr
+        private["_source"] = (digest, _Assignments.count)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy (see BaseModel.model_copy); one with fields updated forgets the rows."""

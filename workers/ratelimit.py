@@ -131,15 +131,12 @@ class RedisRateLimiter:
         """Take the next slot of this account's budget and sleep until it comes."""
         while True:
             wait, _ = await self.reserve()
-            if wait <= RECHECK_AFTER:
-                # The slot already counted any cooldown; a throttle arriving in the next
-                # few ms is as likely as one arriving between a check and the send.
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                return
-            await asyncio.sleep(wait)
-            # A throttle answer may have arrived while we slept: honour it too.
-            if await self.cooldown_left() <= 0:
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # The slot already counted any cooldown. A throttle answer may have arrived
+            # while we slept: honour it too (after a few ms of sleep it is as likely as
+            # one arriving between a check and the send, so those are not asked about).
+            if wait <= RECHECK_AFTER or await self.cooldown_left() <= 0:
                 return
 
     async def cooldown(self, seconds: float) -> None:
