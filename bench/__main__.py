@@ -56,7 +56,7 @@ KEYS = {
     "floor": ("floor_ratio",),
     "ratelimit": ("rate_limit_utilisation", "throttled_share"),
     "rss": ("peak_rss_mb",),
-    "noop": ("noop_requests", "noop_seconds"),
+    "noop": ("noop_requests", "noop_seconds", "noop_settled_seconds"),
     "changed": ("changed_requests_per_listing",),
     "freshness": ("freshness_p50_s", "freshness_p95_s"),
     "workerrss": ("worker_rss_mb",),

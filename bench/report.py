@@ -23,6 +23,7 @@ FIGURE_KEYS = (
     "throttled_share",
     "noop_requests",
     "noop_seconds",
+    "noop_settled_seconds",
     "changed_requests_per_listing",
     "peak_rss_mb",
     "worker_rss_mb",

@@ -201,3 +201,18 @@ class MediaRecord(Base):
     ref: Mapped[str] = mapped_column(Text)
     uploaded: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp(), default=utcnow)
+
+
+class SettledRecord(Base):
+    """The mark a streamed sync leaves on an account when it found nothing to do (migration
+    0006, sync/state/settled.py): per chunk of the catalog, the digest of its keys and what
+    the plan counted. A trigger on `bindings` deletes the account's row on any write, so a
+    row that exists says the account's state is as that run left it."""
+
+    __tablename__ = "settled"
+
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))  # the run that may confirm this row
+    context: Mapped[str] = mapped_column(String(64))  # code, day, account settings, chunk size
+    chunks: Mapped[list[Any] | None] = mapped_column(JSON)  # None until confirmed
+    settled_at: Mapped[datetime | None] = mapped_column(Timestamp())

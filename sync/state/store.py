@@ -369,9 +369,12 @@ class StateStore:
                         "updated_at": now,
                         "status": stmt.excluded.status,
                     },
-                    # executemany cannot expand IN lists: spell the statuses out.
+                    # executemany cannot expand IN lists: spell the statuses out. A row
+                    # already skipped for the same reason is left alone: rewriting it would
+                    # change nothing but would unsettle the account (sync.state.settled).
                     where=or_(
-                        BindingRecord.status == BindingStatus.SKIPPED.value,
+                        (BindingRecord.status == BindingStatus.SKIPPED.value)
+                        & BindingRecord.reason.is_distinct_from(stmt.excluded.reason),
                         BindingRecord.status == BindingStatus.PENDING.value,
                         BindingRecord.status == BindingStatus.FAILED.value,
                     )

@@ -1,0 +1,126 @@
+"""Settling a streamed sync's chunks without the account's bindings, when nothing moved.
+
+A frequent sync (beat, `--watch`) mostly finds nothing to do, and at 100k products most of
+what it spent finding that out was loading each account's binding index (0.2–0.3 s an
+account on SQLite). A run that planned nothing at all — no operation, no refreshed hash, no
+delist — leaves a mark on the account (sync.state.settled): per chunk of the catalog, the
+digest of its SKUs and product hashes, and what the chunk's plan counted. The next run
+settles a chunk whose digest is the same, at the same position, from the mark alone, and
+loads the index only when a chunk differs.
+
+That is the same answer the index would give, because everything a chunk's plan reads is
+covered: the products (their hashes, which cover their file rows, the code that reads them
+and their slug), the account's settings and selection, the day and the chunk size (the
+context), and the account's bindings (any write to them deletes the mark, by trigger). Only
+a run over the whole catalog without `force` reads or leaves a mark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from sync.catalog_io.row_digest import code_salt
+from sync.plan import AccountPlan, ChunkKeys, Operation, OpKind, PlanFilter, account_fingerprint
+from sync.settings import Account
+from sync.state.settled import SettledChunk, confirm_mark, open_mark
+from sync.state.store import StateStore
+
+MARK_FORMAT = 1  # bump when what a mark holds or how chunks are digested changes
+
+
+def chunk_digest(keys: ChunkKeys) -> str:
+    """Digest of a chunk's variant SKUs in order and each one's product hash."""
+    body = "\n".join(keys.skus) + "\0" + "\n".join(keys.hashes)
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+def mark_context(account: Account, today: date, chunk: int) -> str:
+    """What else a chunk's plan depends on: the code, the account's settings and
+    selection, the day (listability) and how the catalog is cut into chunks."""
+    parts = [
+        str(MARK_FORMAT),
+        code_salt().hex(),
+        account_fingerprint(account),
+        account.select.model_dump_json(),
+        today.isoformat(),
+        str(chunk),
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def marks_apply(flt: PlanFilter) -> bool:
+    """Only a run over every listing that compares hashes may read or leave a mark."""
+    return flt.everything and not flt.force
+
+
+class Settler:
+    """One account's side of one streamed run: settles chunks from the last mark while they
+    match, and keeps what this run planned to leave the next mark if it planned nothing."""
+
+    def __init__(
+        self, account: Account, store: StateStore, previous: list[SettledChunk], token: str
+    ):
+        self.account = account
+        self._store = store
+        self._previous = previous
+        self._token = token
+        self._chunks: list[SettledChunk] = []
+        self._position = 0  # chunks of this run noted so far
+        self._following = bool(previous)  # every chunk so far was settled from the mark
+        self.pure = True  # nothing planned so far but no-ops, skips and out-of-scope
+        self.fresh = False  # set when the index was loaded and says nothing was ever pushed
+
+    @classmethod
+    def open(cls, store: StateStore, account: Account, today: date, chunk: int) -> Settler:
+        """Read the account's mark and open this run's pending one (call under the lease)."""
+        previous, token = open_mark(store, account.name, mark_context(account, today, chunk))
+        return cls(account, store, previous, token)
+
+    def settle(self, digest: str) -> AccountPlan | None:
+        """The plan of the next chunk from the mark, or None when it must be planned."""
+        position = self._position
+        if not self._following or position >= len(self._previous):
+            self._following = False
+            return None
+        known = self._previous[position]
+        if known.digest != digest:
+            self._following = False
+            return None
+        name = self.account.name
+        plan = AccountPlan(self.account, noops=known.noops, out_of_scope=list(known.out_of_scope))
+        plan.skips = [
+            Operation(OpKind.SKIP, name, sku, product_sku, reason=reason)
+            for sku, product_sku, reason in known.skips
+        ]
+        return plan
+
+    def note(self, digest: str, plan: AccountPlan) -> None:
+        """Keep what the chunk's plan counted (settled or planned)."""
+        self._position += 1
+        self.pure = self.pure and not plan.operations and not plan.refreshes
+        if self.pure:
+            self._chunks.append(
+                SettledChunk(
+                    digest,
+                    plan.noops,
+                    tuple(plan.out_of_scope),
+                    tuple((o.sku, o.product_sku, o.reason or "") for o in plan.skips),
+                )
+            )
+
+    @property
+    def settled_all(self) -> bool:
+        """Every chunk of the catalog came from the mark, as many as it had: the removals
+        are what they were then — none, since that run planned nothing."""
+        return self._following and self._position == len(self._previous)
+
+    def removals(self, plan: AccountPlan) -> None:
+        """Note the plan of the delists of removed products."""
+        self.pure = self.pure and not plan.operations
+
+    def confirm(self) -> bool:
+        """Leave the mark if this run planned nothing and no binding was written meanwhile."""
+        if not self.pure or self.fresh:
+            return False
+        return confirm_mark(self._store, self.account.name, self._token, self._chunks)

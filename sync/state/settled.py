@@ -1,0 +1,85 @@
+"""Settled accounts in the state database: the mark a streamed sync leaves on an account
+when it found nothing to do, so that the next sync need not load the account's bindings to
+learn the same (sync.settled decides; this module stores).
+
+A mark is only as good as the bindings it was taken over. Migration 0006 puts triggers on
+`bindings` that delete the account's row on any insert, update or delete, by any code or by
+hand: a row that exists says no binding of the account was written since it was made.
+
+The handshake has two steps so that a write during the run also counts:
+
+    open_mark:     read the last confirmed mark, replace it by a pending row (this run's token)
+    confirm_mark:  fill the pending row, only if it still exists with this run's token
+
+A binding written between the two deletes the pending row, and the confirmation finds
+nothing; another run opening its own mark meanwhile changes the token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync.state.models import SettledRecord, utcnow
+from sync.state.store import StateStore
+
+
+@dataclass(frozen=True)
+class SettledChunk:
+    """One chunk of a run that planned nothing: the digest of its keys, and what its plan
+    counted (so that a chunk settled from the mark reports the same)."""
+
+    digest: str
+    noops: int
+    out_of_scope: tuple[tuple[str, str], ...]  # (sku, rule)
+    skips: tuple[tuple[str, str, str], ...]  # (sku, product_sku, reason)
+
+    def as_json(self) -> list[Any]:
+        """The stored form (JSON has no tuples)."""
+        return [self.digest, self.noops, self.out_of_scope, self.skips]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> SettledChunk:
+        """Back from `as_json`."""
+        digest, noops, out, skips = value
+        return cls(digest, noops, tuple(map(tuple, out)), tuple(map(tuple, skips)))
+
+
+def open_mark(store: StateStore, account: str, context: str) -> tuple[list[SettledChunk], str]:
+    """The chunks of the account's confirmed mark made in `context` (empty if there is none),
+    and the token of the pending row that replaces it for this run."""
+    token = secrets.token_hex(16)
+    row = {"account": account, "token": token, "context": context, "chunks": None}
+    with store.engine.begin() as conn:
+        found = conn.execute(
+            select(SettledRecord.context, SettledRecord.chunks).where(
+                SettledRecord.account == account
+            )
+        ).first()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(SettledRecord).values(row)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["account"],
+                set_={"token": token, "context": context, "chunks": None, "settled_at": None},
+            )
+        )
+    if found is None or found.context != context or not found.chunks:
+        return [], token
+    return [SettledChunk.from_json(c) for c in found.chunks], token
+
+
+def confirm_mark(store: StateStore, account: str, token: str, chunks: list[SettledChunk]) -> bool:
+    """Fill this run's pending row with its chunks; False when a binding of the account was
+    written since `open_mark` (the row is gone) or another run opened a mark (other token)."""
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            update(SettledRecord)
+            .where(SettledRecord.account == account, SettledRecord.token == token)
+            .values(chunks=[c.as_json() for c in chunks], settled_at=utcnow())
+        )
+    return done.rowcount == 1
