@@ -23,7 +23,7 @@ from datetime import date
 from sync.catalog_io.row_digest import code_salt
 from sync.plan import AccountPlan, ChunkKeys, Operation, OpKind, PlanFilter, account_fingerprint
 from sync.settings import Account
-from sync.state.settled import SettledChunk, confirm_mark, open_mark
+from sync.state.settled import SettledChunk, confirm_mark, open_mark, read_mark
 from sync.state.store import StateStore
 
 MARK_FORMAT = 1  # bump when what a mark holds or how chunks are digested changes
@@ -77,6 +77,12 @@ class Settler:
         previous, token = open_mark(store, account.name, mark_context(account, today, chunk))
         return cls(account, store, previous, token)
 
+    @classmethod
+    def peek(cls, store: StateStore, account: Account, today: date, chunk: int) -> Settler:
+        """Read the account's mark for a dry run: it settles chunks alike, confirms nothing."""
+        previous = read_mark(store, account.name, mark_context(account, today, chunk))
+        return cls(account, store, previous, token="")
+
     def settle(self, digest: str) -> AccountPlan | None:
         """The plan of the next chunk from the mark, or None when it must be planned."""
         position = self._position
@@ -121,6 +127,6 @@ class Settler:
 
     def confirm(self) -> bool:
         """Leave the mark if this run planned nothing and no binding was written meanwhile."""
-        if not self.pure or self.fresh:
+        if not self.pure or self.fresh or not self._token:
             return False
         return confirm_mark(self._store, self.account.name, self._token, self._chunks)

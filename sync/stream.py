@@ -123,20 +123,37 @@ def plan_stream(
     by chunk the same way. Mapped listings are dropped as each chunk is planned (an
     operation keeps its kind, SKU, changes and reason), so memory stays flat."""
     flt = flt or PlanFilter()
-    indexes = {a.name: _streaming_index(store, a) for a in accounts}
-    merged = {a.name: AccountPlan(a, fresh_state=indexes[a.name].fresh) for a in accounts}
+    settlers = {
+        a.name: Settler.peek(store, a, today, chunk) if marks_apply(flt) else None for a in accounts
+    }
+    indexes: dict[str, BindingIndex] = {}  # loaded when a chunk is not settled
+
+    def index_of(account: Account) -> BindingIndex:
+        if account.name not in indexes:
+            indexes[account.name] = _streaming_index(store, account)
+        return indexes[account.name]
+
+    merged = {a.name: AccountPlan(a) for a in accounts}
     seen: set[str] = set()
     for batch in chunks(products, chunk):
         item = _Chunk.of(batch, today)
         seen.update(item.skus)
         for account in accounts:
-            _merge(
-                merged[account.name], _chunk_plan(item, account, indexes[account.name], today, flt)
-            )
+            settler = settlers[account.name]
+            plan = settler.settle(item.digest) if settler else None
+            if plan is None:
+                plan = _chunk_plan(item, account, index_of(account), today, flt)
+            if settler:
+                settler.note(item.digest, plan)
+            _merge(merged[account.name], plan)
     if held is not None:
         flt = dataclasses.replace(flt, held=flt.held | held())
     for account in accounts:
-        _merge(merged[account.name], _removals(account, indexes[account.name], seen, flt))
+        settler = settlers[account.name]
+        if not (settler and settler.settled_all):
+            _merge(merged[account.name], _removals(account, index_of(account), seen, flt))
+        loaded = indexes.get(account.name)
+        merged[account.name].fresh_state = loaded is not None and loaded.fresh
     return list(merged.values())
 
 

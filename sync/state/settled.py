@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.state.models import SettledRecord, utcnow
@@ -49,17 +49,20 @@ class SettledChunk:
         return cls(digest, noops, tuple(map(tuple, out)), tuple(map(tuple, skips)))
 
 
+def read_mark(store: StateStore, account: str, context: str) -> list[SettledChunk]:
+    """The chunks of the account's confirmed mark made in `context` (empty if there is none).
+    Alone, for a dry run: it opens nothing, so nothing it plans can leave a mark."""
+    with store.engine.connect() as conn:
+        return _chunks(conn, account, context)
+
+
 def open_mark(store: StateStore, account: str, context: str) -> tuple[list[SettledChunk], str]:
     """The chunks of the account's confirmed mark made in `context` (empty if there is none),
     and the token of the pending row that replaces it for this run."""
     token = secrets.token_hex(16)
     row = {"account": account, "token": token, "context": context, "chunks": None}
     with store.engine.begin() as conn:
-        found = conn.execute(
-            select(SettledRecord.context, SettledRecord.chunks).where(
-                SettledRecord.account == account
-            )
-        ).first()
+        found = _chunks(conn, account, context)
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(SettledRecord).values(row)
         conn.execute(
@@ -68,9 +71,16 @@ def open_mark(store: StateStore, account: str, context: str) -> tuple[list[Settl
                 set_={"token": token, "context": context, "chunks": None, "settled_at": None},
             )
         )
+    return found, token
+
+
+def _chunks(conn: Connection, account: str, context: str) -> list[SettledChunk]:
+    found = conn.execute(
+        select(SettledRecord.context, SettledRecord.chunks).where(SettledRecord.account == account)
+    ).first()
     if found is None or found.context != context or not found.chunks:
-        return [], token
-    return [SettledChunk.from_json(c) for c in found.chunks], token
+        return []
+    return [SettledChunk.from_json(c) for c in found.chunks]
 
 
 def confirm_mark(store: StateStore, account: str, token: str, chunks: list[SettledChunk]) -> bool:

@@ -22,7 +22,7 @@ from sync.plan import PlanFilter
 from sync.settings import Settings
 from sync.state.models import BindingRecord, SettledRecord
 from sync.state.store import StateStore
-from sync.stream import stream_sync
+from sync.stream import plan_stream, stream_sync
 from tests.conftest import seller_listings
 from tests.engine.conftest import small_catalog
 from tests.engine.helpers import TODAY, by_account
@@ -268,3 +268,26 @@ def test_a_mark_holds_for_its_day_its_chunk_size_and_whole_catalog_runs_only(
     index_loads.clear()
     _stream(settings, small_catalog().products, chunk=2)
     assert index_loads == Counter()
+
+
+def test_the_dry_run_settles_from_the_marks_and_leaves_them_as_they_were(
+    settings: Settings, index_loads: Counter[str]
+) -> None:
+    next(_settled(settings, index_loads))
+    changed = small_catalog()
+    changed.products[4].variants[1].price += 1000  # BK-E5-500G, in the second chunk
+    store = StateStore(settings.state_url)
+    try:
+        same = plan_stream(small_catalog().products, settings.accounts, store, TODAY, chunk=CHUNK)
+        assert index_loads == Counter()
+        other = plan_stream(changed.products, settings.accounts, store, TODAY, chunk=CHUNK)
+    finally:
+        store.close()
+    for plan in same:
+        assert plan.operations == [] and plan.noops == LISTABLE_VARIANTS
+        assert len(plan.skips) == 6
+    for plan in other:
+        assert [(op.kind.value, op.sku) for op in plan.operations] == [("price", "BK-E5-500G")]
+        assert plan.noops == LISTABLE_VARIANTS - 1
+    assert index_loads == Counter(dict.fromkeys((a.name for a in settings.accounts), 1))
+    assert set(_marks(settings).values()) == {3}
