@@ -214,5 +214,5 @@ class SettledRecord(Base):
     account: Mapped[str] = mapped_column(String(64), primary_key=True)
     token: Mapped[str] = mapped_column(String(64))  # the run that may confirm this row
     context: Mapped[str] = mapped_column(String(64))  # code, day, account settings, chunk size
-    chunks: Mapped[list[Any] | None] = mapped_column(JSON)  # None until confirmed
+    chunks: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # NULL: pending
     settled_at: Mapped[datetime | None] = mapped_column(Timestamp())

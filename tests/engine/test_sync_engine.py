@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
@@ -18,6 +19,7 @@ from sync.catalog_io import export_catalog, load_catalog
 from sync.engine.clients import open_client
 from sync.runner import open_job, reconcile_accounts
 from sync.settings import Account, Settings
+from sync.state.models import SettledRecord
 from sync.state.store import StateStore
 from tests.conftest import seller_listings, seller_stats, set_sandbox
 from tests.engine.helpers import TODAY, run_pass
@@ -224,10 +226,16 @@ async def _change_by_hand(
         await client.aclose()
 
 
+@pytest.mark.parametrize("settled", [False, True], ids=["after-a-sync", "after-a-quiet-sync"])
 def test_reconcile_repushes_hand_deleted_and_edited_listings_and_reports_unknown_ones(
-    settings: Settings, sandboxes: dict[str, SandboxServer], catalog_path: Path
+    settings: Settings, sandboxes: dict[str, SandboxServer], catalog_path: Path, settled: bool
 ) -> None:
     run_pass(settings)
+    if settled:
+        # A second sync finds nothing and leaves every account settled (sync.settled):
+        # what reconcile records must still reach the next sync.
+        run_pass(settings)
+        assert _settled_accounts(settings) == {a.name for a in settings.accounts}
     catalog = load_catalog(catalog_path).catalog
     store = StateStore(settings.state_url)
     for account in settings.accounts:
@@ -239,6 +247,7 @@ def test_reconcile_repushes_hand_deleted_and_edited_listings_and_reports_unknown
         reconciled = observed[account.name]
         assert len(reconciled.missing) == 1 and len(reconciled.edited) == 1
         assert reconciled.unknown == ["HAND-MADE-1"]
+    assert _settled_accounts(settings) == set()  # reconcile wrote bindings of each
     _, reports = run_pass(settings)
     for account, report in zip(settings.accounts, reports, strict=True):
         assert report.failed == 0
@@ -246,6 +255,16 @@ def test_reconcile_repushes_hand_deleted_and_edited_listings_and_reports_unknown
         stats = seller_stats(sandboxes[account.marketplace], account.name)
         assert stats["listings"] == LISTABLE_VARIANTS + 1  # ours again + the unknown one kept
         assert stats["duplicates"] == 0
+
+
+def _settled_accounts(settings: Settings) -> set[str]:
+    store = StateStore(settings.state_url)
+    try:
+        with store.engine.connect() as conn:
+            query = sa.select(SettledRecord.account, SettledRecord.chunks)
+            return {account for account, chunks in conn.execute(query) if chunks}
+    finally:
+        store.close()
 
 
 def test_a_sync_prunes_audit_rows_past_their_retention(settings: Settings) -> None:
