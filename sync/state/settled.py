@@ -17,11 +17,12 @@ nothing; another run opening its own mark meanwhile changes the token.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.state.models import SettledRecord, utcnow
@@ -49,19 +50,28 @@ class SettledChunk:
         return cls(digest, noops, tuple(map(tuple, out)), tuple(map(tuple, skips)))
 
 
+TRIGGERS = ("bindings_unsettle_insert", "bindings_unsettle_update", "bindings_unsettle_delete")
+log = logging.getLogger("ocop_sync.settled")
+
+
 def read_mark(store: StateStore, account: str, context: str) -> list[SettledChunk]:
     """The chunks of the account's confirmed mark made in `context` (empty if there is none).
     Alone, for a dry run: it opens nothing, so nothing it plans can leave a mark."""
     with store.engine.connect() as conn:
-        return _chunks(conn, account, context)
+        return _chunks(conn, account, context) if _guarded(conn) else []
 
 
 def open_mark(store: StateStore, account: str, context: str) -> tuple[list[SettledChunk], str]:
     """The chunks of the account's confirmed mark made in `context` (empty if there is none),
-    and the token of the pending row that replaces it for this run."""
+    and the token of the pending row that replaces it for this run ("" when the triggers
+    are missing: then no mark is read or left)."""
     token = secrets.token_hex(16)
     row = {"account": account, "token": token, "context": context, "chunks": None}
     with store.engine.begin() as conn:
+        if not _guarded(conn):
+            # Marks left from before may have outlived writes: none is trusted again.
+            conn.execute(delete(SettledRecord))
+            return [], ""
         found = _chunks(conn, account, context)
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(SettledRecord).values(row)
@@ -72,6 +82,26 @@ def open_mark(store: StateStore, account: str, context: str) -> tuple[list[Settl
             )
         )
     return found, token
+
+
+def _guarded(conn: Connection) -> bool:
+    """Are the triggers that delete marks in place? A later migration that rebuilds the
+    bindings table (SQLite's batch mode copies it) would drop them silently, and a mark would
+    then outlive the writes it must not: without them, marks are neither read nor left."""
+    if conn.dialect.name == "postgresql":
+        query = text(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'bindings'::regclass "
+            "AND NOT tgisinternal AND tgname = ANY(:names)"
+        ).bindparams(names=list(TRIGGERS))
+    else:
+        query = text(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'bindings' AND name IN (:a, :b, :c)"
+        ).bindparams(a=TRIGGERS[0], b=TRIGGERS[1], c=TRIGGERS[2])
+    if conn.execute(query).scalar() == len(TRIGGERS):
+        return True
+    log.warning("the triggers on bindings are missing: accounts are not settled (migration 0006)")
+    return False
 
 
 def _chunks(conn: Connection, account: str, context: str) -> list[SettledChunk]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 import sync.stream as stream_module
 from connectors.sandbox import SandboxServer
@@ -291,3 +291,16 @@ def test_the_dry_run_settles_from_the_marks_and_leaves_them_as_they_were(
         assert plan.noops == LISTABLE_VARIANTS - 1
     assert index_loads == Counter(dict.fromkeys((a.name for a in settings.accounts), 1))
     assert set(_marks(settings).values()) == {3}
+
+
+def test_without_its_triggers_the_state_neither_reads_nor_keeps_marks(
+    settings: Settings, index_loads: Counter[str]
+) -> None:
+    next(_settled(settings, index_loads))
+    # A later migration that rebuilt the table would drop them silently.
+    on = "" if settings.state_url.startswith("sqlite") else " ON bindings"
+    _write(settings, text(f"DROP TRIGGER bindings_unsettle_delete{on}"))
+    reports = _stream(settings, small_catalog().products)
+    assert index_loads == Counter(dict.fromkeys((a.name for a in settings.accounts), 1))
+    assert all(r.requests == 0 and not r.done for r in reports.values())
+    assert _marks(settings) == {}  # the old ones are gone, and no new one was left
