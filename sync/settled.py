@@ -60,7 +60,7 @@ class Settler:
 
     def __init__(
         self, account: Account, store: StateStore, previous: list[SettledChunk], token: str
-    ):
+    ) -> None:
         self.account = account
         self._store = store
         self._previous = previous
