@@ -56,7 +56,16 @@ def marks_apply(flt: PlanFilter) -> bool:
 
 class Settler:
     """One account's side of one streamed run: settles chunks from the last mark while they
-    match, and keeps what this run planned to leave the next mark if it planned nothing."""
+    match, and keeps what this run planned to leave the next mark if it planned nothing.
+    A run the marks do not apply to gets one that settles nothing and confirms nothing.
+
+        plan = settler.settle(digest)            # from the mark, or None:
+        if plan is None:
+            plan = ...                            # planned against the index
+            settler.note(digest, plan)
+        ...
+        settler.confirm(fresh=...)                # once the run ended cleanly
+    """
 
     def __init__(
         self, account: Account, store: StateStore, previous: list[SettledChunk], token: str
@@ -64,46 +73,53 @@ class Settler:
         self.account = account
         self._store = store
         self._previous = previous
-        self._token = token
-        self._chunks: list[SettledChunk] = []
-        self._position = 0  # chunks of this run noted so far
+        self._token = token  # "": this run may not leave a mark
+        self._chunks: list[SettledChunk] = []  # this run's, while it planned nothing
         self._following = bool(previous)  # every chunk so far was settled from the mark
         self.pure = True  # nothing planned so far but no-ops, skips and out-of-scope
-        self.fresh = False  # set when the index was loaded and says nothing was ever pushed
 
     @classmethod
-    def open(cls, store: StateStore, account: Account, today: date, chunk: int) -> Settler:
+    def open(
+        cls, store: StateStore, account: Account, today: date, chunk: int, flt: PlanFilter
+    ) -> Settler:
         """Read the account's mark and open this run's pending one (call under the lease)."""
+        if not marks_apply(flt):
+            return cls(account, store, [], token="")
         previous, token = open_mark(store, account.name, mark_context(account, today, chunk))
         return cls(account, store, previous, token)
 
     @classmethod
-    def peek(cls, store: StateStore, account: Account, today: date, chunk: int) -> Settler:
+    def peek(
+        cls, store: StateStore, account: Account, today: date, chunk: int, flt: PlanFilter
+    ) -> Settler:
         """Read the account's mark for a dry run: it settles chunks alike, confirms nothing."""
+        if not marks_apply(flt):
+            return cls(account, store, [], token="")
         previous = read_mark(store, account.name, mark_context(account, today, chunk))
         return cls(account, store, previous, token="")
 
     def settle(self, digest: str) -> AccountPlan | None:
-        """The plan of the next chunk from the mark, or None when it must be planned."""
-        position = self._position
-        if not self._following or position >= len(self._previous):
-            self._following = False
-            return None
-        known = self._previous[position]
-        if known.digest != digest:
-            self._following = False
-            return None
-        name = self.account.name
-        plan = AccountPlan(self.account, noops=known.noops, out_of_scope=list(known.out_of_scope))
-        plan.skips = [
-            Operation(OpKind.SKIP, name, sku, product_sku, reason=reason)
-            for sku, product_sku, reason in known.skips
-        ]
-        return plan
+        """The plan of the next chunk from the mark, or None when it must be planned (then
+        `note` it)."""
+        position = len(self._chunks)
+        if self._following and position < len(self._previous):
+            known = self._previous[position]
+            if known.digest == digest:
+                self._chunks.append(known)
+                name = self.account.name
+                plan = AccountPlan(
+                    self.account, noops=known.noops, out_of_scope=list(known.out_of_scope)
+                )
+                plan.skips = [
+                    Operation(OpKind.SKIP, name, sku, product_sku, reason=reason)
+                    for sku, product_sku, reason in known.skips
+                ]
+                return plan
+        self._following = False
+        return None
 
     def note(self, digest: str, plan: AccountPlan) -> None:
-        """Keep what the chunk's plan counted (settled or planned)."""
-        self._position += 1
+        """Keep what a chunk planned against the index counted."""
         self.pure = self.pure and not plan.operations and not plan.refreshes
         if self.pure:
             self._chunks.append(
@@ -119,14 +135,15 @@ class Settler:
     def settled_all(self) -> bool:
         """Every chunk of the catalog came from the mark, as many as it had: the removals
         are what they were then — none, since that run planned nothing."""
-        return self._following and self._position == len(self._previous)
+        return self._following and len(self._chunks) == len(self._previous)
 
     def removals(self, plan: AccountPlan) -> None:
         """Note the plan of the delists of removed products."""
         self.pure = self.pure and not plan.operations
 
-    def confirm(self) -> bool:
-        """Leave the mark if this run planned nothing and no binding was written meanwhile."""
-        if not self.pure or self.fresh or not self._token:
+    def confirm(self, *, fresh: bool) -> bool:
+        """Leave the mark if this run planned nothing and no binding was written meanwhile;
+        never for an account whose index said nothing was ever pushed (`fresh`)."""
+        if not self.pure or fresh or not self._token:
             return False
         return confirm_mark(self._store, self.account.name, self._token, self._chunks)

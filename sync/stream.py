@@ -48,7 +48,7 @@ from sync.plan import (
     product_facts,
 )
 from sync.settings import Account
-from sync.settled import Settler, chunk_digest, marks_apply
+from sync.settled import Settler, chunk_digest
 from sync.state.index import BindingIndex
 from sync.state.store import StateStore
 
@@ -123,9 +123,7 @@ def plan_stream(
     by chunk the same way. Mapped listings are dropped as each chunk is planned (an
     operation keeps its kind, SKU, changes and reason), so memory stays flat."""
     flt = flt or PlanFilter()
-    settlers = {
-        a.name: Settler.peek(store, a, today, chunk) if marks_apply(flt) else None for a in accounts
-    }
+    settlers = {a.name: Settler.peek(store, a, today, chunk, flt) for a in accounts}
     indexes: dict[str, BindingIndex] = {}  # loaded when a chunk is not settled
 
     def index_of(account: Account) -> BindingIndex:
@@ -140,17 +138,15 @@ def plan_stream(
         seen.update(item.skus)
         for account in accounts:
             settler = settlers[account.name]
-            plan = settler.settle(item.digest) if settler else None
+            plan = settler.settle(item.digest)
             if plan is None:
                 plan = _chunk_plan(item, account, index_of(account), today, flt)
-            if settler:
                 settler.note(item.digest, plan)
             _merge(merged[account.name], plan)
     if held is not None:
         flt = dataclasses.replace(flt, held=flt.held | held())
     for account in accounts:
-        settler = settlers[account.name]
-        if not (settler and settler.settled_all):
+        if not settlers[account.name].settled_all:
             _merge(merged[account.name], _removals(account, index_of(account), seen, flt))
         loaded = indexes.get(account.name)
         merged[account.name].fresh_state = loaded is not None and loaded.fresh
@@ -253,34 +249,30 @@ async def stream_sync(
         )
         try:
             async with run:
-                settler = None
-                if marks_apply(flt):
-                    settler = await store.call(Settler.open, store, account, today, chunk)
+                settler = await store.call(Settler.open, store, account, today, chunk, flt)
                 index: BindingIndex | None = None  # loaded when a chunk is not settled
                 while (item := await queues[name].get()) is not _END:
-                    plan = settler.settle(item.digest) if settler else None
+                    plan = settler.settle(item.digest)
                     if plan is None:
                         if index is None:
                             index = await store.call(_streaming_index, store, account)
                         plan = _chunk_plan(item, account, index, today, flt)
-                    if settler:
                         settler.note(item.digest, plan)
                     if on_planned:
                         on_planned(name, len(plan.operations))
                     await run.push(plan)
-                if complete.is_set() and not (settler and settler.settled_all):
+                if complete.is_set() and not settler.settled_all:
                     if index is None:
                         index = await store.call(_streaming_index, store, account)
                     plan = await store.call(_removals, account, index, seen, held_back or flt)
-                    if settler:
-                        settler.removals(plan)
+                    settler.removals(plan)
                     if on_planned:
                         on_planned(name, len(plan.operations))
                     await run.push(plan)
             report = run.report
-            if settler and complete.is_set() and not report.failed and not report.stopped:
-                settler.fresh = index is not None and index.fresh
-                await store.call(settler.confirm)
+            if complete.is_set() and not report.failed and not report.stopped:
+                fresh = index is not None and index.fresh
+                await store.call(settler.confirm, fresh=fresh)
         except LeaseBusy as error:
             stop(name)
             return busy_report(name, error)

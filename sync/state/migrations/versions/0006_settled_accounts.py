@@ -26,10 +26,10 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_SQLITE = {
-    "insert": "NEW.account",
-    "update": "NEW.account OR account = OLD.account",
-    "delete": "OLD.account",
+_SQLITE = {  # event: which accounts' rows go
+    "insert": "account = NEW.account",
+    "update": "account IN (NEW.account, OLD.account)",
+    "delete": "account = OLD.account",
 }
 _POSTGRES_EVENTS = {"insert": "NEW", "update": "NEW", "delete": "OLD"}
 
@@ -61,10 +61,10 @@ def upgrade() -> None:
                 "FOR EACH STATEMENT EXECUTE FUNCTION ocop_unsettle()"
             )
         return
-    for event, accounts in _SQLITE.items():
+    for event, where in _SQLITE.items():
         op.execute(
             f"CREATE TRIGGER bindings_unsettle_{event} AFTER {event.upper()} ON bindings "
-            f"BEGIN DELETE FROM settled WHERE account = {accounts}; END"
+            f"BEGIN DELETE FROM settled WHERE {where}; END"
         )
 
 
