@@ -25,6 +25,11 @@ from workers.context import sync_redis
 from workers.runs import RunBook
 from workers.tuning import WorkerTuning
 
+HELD_UNFOLLOWED = (
+    "another run held the account and there is no run to follow (a reconcile or dedupe "
+    "scan, or a run that ended meanwhile)"
+)
+
 
 class NoWorker(Exception):
     """No worker answered the planning task in time (the task stays queued)."""
@@ -178,6 +183,11 @@ def run_reports(
     try:
         for answer in dispatched.answers:
             run_id = answer.get("run_id")
+            if run_id is None and answer.get("status") == "already running":
+                # No run to follow (a reconcile or dedupe scan held the account, or a run
+                # that ended meanwhile): said, and counted busy as inline, not left out.
+                reports.append(RunReport(str(answer["account"]), {}, busy=HELD_UNFOLLOWED))
+                continue
             report = report_from_state(store, run_id) if run_id is not None else None
             if report is None:
                 continue

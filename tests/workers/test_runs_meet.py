@@ -77,3 +77,28 @@ def test_a_celery_run_asked_during_an_inline_sync_follows_it_and_duplicates_noth
     assert shown["run_id"] == pushed["run_id"]
     assert shown["done"] == pushed["done"] and shown["failed"] == 0
     assert listed_exactly_once(slow_voso, account, pg_url) == expected
+
+
+def test_a_celery_run_asked_while_a_scan_holds_the_account_reports_it_busy(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str
+) -> None:
+    from sync.state.leases import Leases
+    from sync.state.store import StateStore
+
+    account = sandbox_account("voso", slow_voso.base_url, rate_limit=200.0)
+    d = deploy([account], sample_catalog(5), batch_size=10)
+    d.worker("w", concurrency=1)
+    # A reconcile scan on another machine holds the account: it has no sync run to follow.
+    store = StateStore(pg_url, migrate=False)
+    leases = Leases(store, ttl=120.0)
+    try:
+        assert leases.acquire(account.name, "scan-token", "reconcile pid 1 on elsewhere") is None
+        asked = d.cli("sync", "--via", "celery", "--wait", "--json", timeout=120)
+    finally:
+        leases.release(account.name, "scan-token")
+        store.close()
+    assert asked.returncode == 4, asked.stdout + asked.stderr  # as inline: busy
+    (report,) = json.loads(asked.stdout)
+    assert report["account"] == account.name and report["done"] == {}
+    assert "no run to follow" in report["busy"]
+    assert listings(slow_voso) == 0
