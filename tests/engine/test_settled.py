@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -107,22 +107,22 @@ def _bindings(settings: Settings) -> dict[str, dict[str, tuple[Any, ...]]]:
         store.close()
 
 
-def _settled(settings: Settings, index_loads: Counter[str]) -> Iterator[dict[str, RunReport]]:
-    """Run 1 lists everything, run 2 finds nothing and leaves the marks; yields run 2's
-    reports with the index loads forgotten."""
+def _settled(settings: Settings, index_loads: Counter[str]) -> dict[str, RunReport]:
+    """Run 1 lists everything, run 2 finds nothing and leaves the marks; run 2's reports,
+    with the index loads forgotten."""
     _stream(settings, small_catalog().products)
     assert _marks(settings) == {}  # run 1 wrote bindings: no mark survives it
     quiet = _stream(settings, small_catalog().products)
     names = [a.name for a in settings.accounts]
     assert _marks(settings) == dict.fromkeys(names, 3)
     index_loads.clear()
-    yield quiet
+    return quiet
 
 
 def test_a_run_after_a_quiet_run_settles_every_chunk_and_reports_the_same(
     settings: Settings, index_loads: Counter[str]
 ) -> None:
-    (quiet,) = _settled(settings, index_loads)
+    quiet = _settled(settings, index_loads)
     before = _bindings(settings)
     again = _stream(settings, small_catalog().products)
     assert index_loads == Counter()  # not one account loaded its bindings
@@ -140,7 +140,7 @@ def test_a_run_after_a_quiet_run_settles_every_chunk_and_reports_the_same(
 def test_a_changed_product_goes_out_although_its_neighbours_are_settled(
     settings: Settings, sandboxes: dict[str, SandboxServer], index_loads: Counter[str]
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     changed = small_catalog()
     changed.products[3].variants[0].price += 5000  # BK-E4, in the second chunk
     reports = _stream(settings, changed.products)
@@ -197,7 +197,7 @@ def test_any_write_to_an_account_s_bindings_unsettles_that_account_alone(
     index_loads: Counter[str],
     write: Callable[[str], Any],
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     target = settings.accounts[0]
     _write(settings, write(target.name))  # by hand, in SQL: the triggers see it all the same
     marks = _marks(settings)
@@ -215,7 +215,7 @@ def test_any_write_to_an_account_s_bindings_unsettles_that_account_alone(
 
 
 def test_a_new_binding_unsettles_its_account(settings: Settings, index_loads: Counter[str]) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     target = settings.accounts[-1]
     store = StateStore(settings.state_url)
     try:
@@ -228,7 +228,7 @@ def test_a_new_binding_unsettles_its_account(settings: Settings, index_loads: Co
 def test_a_binding_written_while_the_run_goes_keeps_it_from_leaving_a_mark(
     settings: Settings, index_loads: Counter[str]
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     target = settings.accounts[1]
     written: list[str] = []
 
@@ -253,7 +253,7 @@ def test_a_binding_written_while_the_run_goes_keeps_it_from_leaving_a_mark(
 def test_a_mark_holds_for_its_day_its_chunk_size_and_whole_catalog_runs_only(
     settings: Settings, index_loads: Counter[str]
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     names = {a.name for a in settings.accounts}
     everyone_once = Counter(dict.fromkeys(names, 1))
     _stream(settings, small_catalog().products, today=TODAY + timedelta(days=1))
@@ -273,7 +273,7 @@ def test_a_mark_holds_for_its_day_its_chunk_size_and_whole_catalog_runs_only(
 def test_the_dry_run_settles_from_the_marks_and_leaves_them_as_they_were(
     settings: Settings, index_loads: Counter[str]
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     changed = small_catalog()
     changed.products[4].variants[1].price += 1000  # BK-E5-500G, in the second chunk
     store = StateStore(settings.state_url)
@@ -296,7 +296,7 @@ def test_the_dry_run_settles_from_the_marks_and_leaves_them_as_they_were(
 def test_without_its_triggers_the_state_neither_reads_nor_keeps_marks(
     settings: Settings, index_loads: Counter[str]
 ) -> None:
-    next(_settled(settings, index_loads))
+    _settled(settings, index_loads)
     # A later migration that rebuilt the table would drop them silently.
     on = "" if settings.state_url.startswith("sqlite") else " ON bindings"
     _write(settings, text(f"DROP TRIGGER bindings_unsettle_delete{on}"))
