@@ -18,9 +18,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from starlette.applications import Starlette
-
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from connectors.oauth import OAuthFlow, TokenGrant
     from sync.catalog import Product
     from sync.settings import Account

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +126,25 @@ def test_code_and_docs_point_only_inside_the_repository() -> None:
         text = path.read_text(encoding="utf-8")
         outside = ("..", "shared")
         assert "/".join(outside) not in text and "shared/design" + ".md" not in text, path
+
+
+def test_a_syncing_process_does_not_load_the_tooling_libraries() -> None:
+    """The CLI and a Celery worker, once loaded, hold no sandbox server (uvicorn, Starlette),
+    no XLSX library and no migration tool: those are imported where they are used
+    (`connectors.lazy`, `sync.catalog_io.xlsx_io`, `StateStore.migrate`), so every command
+    and pool process starts without them."""
+    script = (
+        "import sys\n"
+        "import sync.cli.app, workers.app, workers.tasks\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'uvicorn', 'starlette', 'openpyxl', 'alembic', 'mako'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -7,8 +7,8 @@ Protocol, rules and sandbox identities: docs/marketplaces/alibaba.md.
 from connectors.alibaba.client import AlibabaClient, make_client
 from connectors.alibaba.mapping import AlibabaMapping
 from connectors.alibaba.oauth import OAUTH, AlibabaOAuth
-from connectors.alibaba.sandbox import authorize, create_app, invalid_listing, sandbox_account
 from connectors.base import Connector, SandboxKit
+from connectors.lazy import lazy
 
 CONNECTOR = Connector(
     credentials=("app_key", "app_secret"),
@@ -16,9 +16,11 @@ CONNECTOR = Connector(
     title="Alibaba.com (ICBU)",
     mapping=AlibabaMapping(),
     client_factory=make_client,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.alibaba.sandbox:create_app"),
     sandbox_kit=SandboxKit(
-        account=sandbox_account, invalid_listing=invalid_listing, authorize=authorize
+        account=lazy("connectors.alibaba.sandbox:sandbox_account"),
+        invalid_listing=lazy("connectors.alibaba.sandbox:invalid_listing"),
+        authorize=lazy("connectors.alibaba.sandbox:authorize"),
     ),
     # No call changes price or stock across products: one schema.update per item.
     batch_size=1,

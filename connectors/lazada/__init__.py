@@ -8,7 +8,7 @@ from connectors.lazada.api import PRICE_QUANTITY_MAX
 from connectors.lazada.client import LazadaClient, make_client
 from connectors.lazada.mapping import LazadaMapping
 from connectors.lazada.oauth import OAUTH, LazadaOAuth
-from connectors.lazada.sandbox import authorize, create_app, invalid_listing, sandbox_account
+from connectors.lazy import lazy
 
 CONNECTOR = Connector(
     credentials=("app_key", "app_secret"),
@@ -16,9 +16,11 @@ CONNECTOR = Connector(
     title="Lazada Vietnam",
     mapping=LazadaMapping(),
     client_factory=make_client,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.lazada.sandbox:create_app"),
     sandbox_kit=SandboxKit(
-        account=sandbox_account, invalid_listing=invalid_listing, authorize=authorize
+        account=lazy("connectors.lazada.sandbox:sandbox_account"),
+        invalid_listing=lazy("connectors.lazada.sandbox:invalid_listing"),
+        authorize=lazy("connectors.lazada.sandbox:authorize"),
     ),
     batch_size=PRICE_QUANTITY_MAX,
     oauth=OAUTH,

@@ -8,11 +8,10 @@ import dataclasses
 from pydantic import SecretStr
 
 from connectors.base import Connector, Listing, SandboxKit
+from connectors.lazy import lazy
 from connectors.postmart import rules
 from connectors.postmart.client import PostmartClient
-from connectors.postmart.feed import export_feed
 from connectors.postmart.mapping import PostmartMapping
-from connectors.postmart.sandbox import create_app, sandbox_credentials
 from sync.ocop import GROUPS_148, GROUPS_1048
 from sync.settings import Account
 
@@ -24,6 +23,8 @@ SANDBOX_CATEGORY_BY_GROUP = dict(
 
 def sandbox_account(name: str, base_url: str) -> Account:
     """A valid account for seller `name` on a Postmart sandbox at `base_url`."""
+    from connectors.postmart.sandbox import sandbox_credentials  # see connectors.lazy
+
     return Account(
         name=name,
         marketplace="postmart",
@@ -46,8 +47,8 @@ CONNECTOR = Connector(
     title="Postmart (Vietnam Post)",
     mapping=PostmartMapping(),
     client_factory=PostmartClient,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.postmart.sandbox:create_app"),
     sandbox_kit=SandboxKit(account=sandbox_account, invalid_listing=invalid_listing),
     batch_size=rules.BATCH_MAX,
-    feed_exporter=export_feed,
+    feed_exporter=lazy("connectors.postmart.feed:export_feed"),
 )

@@ -13,13 +13,12 @@ from pydantic import SecretStr
 from connectors.base import Connector, Listing, SandboxKit
 from connectors.http import make_http_client
 from connectors.image_upload import MediaMemory
+from connectors.lazy import lazy
 from connectors.oauth import TokenGrant, TokenProvider
 from connectors.shopee.client import ShopeeClient
 from connectors.shopee.mapping import MAPPING
 from connectors.shopee.oauth import ShopeeOAuth, partner
 from connectors.shopee.rules import BATCH_MAX, ITEM_NAME_MAX
-from connectors.shopee.sandbox import create_app
-from connectors.shopee.sandbox_auth import sandbox_credentials
 from sync.settings import Account
 
 OAUTH = ShopeeOAuth()
@@ -41,6 +40,8 @@ SANDBOX_CATEGORIES: dict[str, str] = {
 def sandbox_account(name: str, base_url: str) -> Account:
     """A valid account for shop `name` on a Shopee sandbox (its partner and shop ids are
     derived from the name; the sandbox takes image URLs instead of image bytes)."""
+    from connectors.shopee.sandbox_auth import sandbox_credentials  # see connectors.lazy
+
     partner_id, partner_key, shop_id = sandbox_credentials(name)
     return Account(
         name=name,
@@ -92,7 +93,7 @@ CONNECTOR = Connector(
     title="Shopee",
     mapping=MAPPING,
     client_factory=make_client,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.shopee.sandbox:create_app"),
     sandbox_kit=SandboxKit(
         account=sandbox_account, invalid_listing=invalid_listing, authorize=sandbox_authorize
     ),
@@ -101,4 +102,4 @@ CONNECTOR = Connector(
     remembers_media=True,
 )
 
-__all__ = ["CONNECTOR", "OAUTH", "ShopeeClient", "create_app", "sandbox_account"]
+__all__ = ["CONNECTOR", "OAUTH", "ShopeeClient", "sandbox_account"]

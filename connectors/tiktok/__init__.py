@@ -4,11 +4,11 @@ Protocol, rules and sandbox identities: docs/marketplaces/tiktok.md.
 """
 
 from connectors.base import Connector, SandboxKit
+from connectors.lazy import lazy
 from connectors.tiktok.client import TikTokClient, make_client
 from connectors.tiktok.mapping import TikTokMapping
 from connectors.tiktok.oauth import TikTokOAuth
 from connectors.tiktok.remote_ids import same_listing
-from connectors.tiktok.sandbox import authorize, create_app, invalid_listing, sandbox_account
 
 CONNECTOR = Connector(
     credentials=("app_key", "app_secret"),
@@ -17,9 +17,11 @@ CONNECTOR = Connector(
     title="TikTok Shop",
     mapping=TikTokMapping(),
     client_factory=make_client,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.tiktok.sandbox:create_app"),
     sandbox_kit=SandboxKit(
-        account=sandbox_account, invalid_listing=invalid_listing, authorize=authorize
+        account=lazy("connectors.tiktok.sandbox:sandbox_account"),
+        invalid_listing=lazy("connectors.tiktok.sandbox:invalid_listing"),
+        authorize=lazy("connectors.tiktok.sandbox:authorize"),
     ),
     # Price and inventory updates address one product each: no batch call across products.
     batch_size=1,

@@ -8,11 +8,10 @@ import dataclasses
 from pydantic import SecretStr
 
 from connectors.base import Connector, Listing, SandboxKit
+from connectors.lazy import lazy
 from connectors.voso.client import VosoClient
-from connectors.voso.feed import export_feed
 from connectors.voso.mapping import MAPPING
 from connectors.voso.rules import BATCH_MAX, TITLE_MAX
-from connectors.voso.sandbox import create_app, sandbox_password
 from sync.settings import Account
 
 # OCOP groups (both criteria versions) and one product set -> the sandbox's category ids.
@@ -33,6 +32,8 @@ SANDBOX_CATEGORIES: dict[str, str] = {
 
 def sandbox_account(name: str, base_url: str) -> Account:
     """A valid account for seller `name` on a Voso sandbox (username = name)."""
+    from connectors.voso.sandbox import sandbox_password  # see connectors.lazy
+
     return Account(
         name=name,
         marketplace="voso",
@@ -56,10 +57,10 @@ CONNECTOR = Connector(
     title="Voso (Viettel Post)",
     mapping=MAPPING,
     client_factory=VosoClient,
-    sandbox_factory=create_app,
+    sandbox_factory=lazy("connectors.voso.sandbox:create_app"),
     sandbox_kit=SandboxKit(account=sandbox_account, invalid_listing=invalid_listing),
     batch_size=BATCH_MAX,
-    feed_exporter=export_feed,
+    feed_exporter=lazy("connectors.voso.feed:export_feed"),
 )
 
-__all__ = ["CONNECTOR", "VosoClient", "create_app", "export_feed", "sandbox_account"]
+__all__ = ["CONNECTOR", "VosoClient", "sandbox_account"]

@@ -13,7 +13,6 @@ from sync.catalog_io.guide import Lang
 from sync.catalog_io.json_io import json_bytes, read_json
 from sync.catalog_io.results import CatalogFileError, LoadResult
 from sync.catalog_io.stream import CatalogStream, file_errors_only
-from sync.catalog_io.xlsx_io import read_xlsx, xlsx_bytes
 
 FORMATS = ("json", "csv", "xlsx")
 
@@ -48,11 +47,12 @@ def open_catalog(path: Path | str) -> CatalogStream:
     with file_errors_only(file):
         if fmt == "json":
             return read_json(_read_bytes(source, file), file, source)
-        # CSV is read from disk as it goes; openpyxl needs the whole XLSX package.
-        table = (
-            read_csv(source, file) if fmt == "csv" else read_xlsx(_read_bytes(source, file), file)
-        )
-        return open_table(table, source)
+        if fmt == "csv":  # read from disk as it goes
+            return open_table(read_csv(source, file), source)
+        from sync.catalog_io.xlsx_io import read_xlsx  # openpyxl only for XLSX: see xlsx_io
+
+        # openpyxl needs the whole XLSX package.
+        return open_table(read_xlsx(_read_bytes(source, file), file), source)
 
 
 def load_catalog(path: Path | str) -> LoadResult:
@@ -72,8 +72,12 @@ def export_catalog(
     kind = format_of(target, fmt)
     if kind == "json":
         data = json_bytes(catalog)
+    elif kind == "csv":
+        data = csv_bytes(catalog, lang)
     else:
-        data = (csv_bytes if kind == "csv" else xlsx_bytes)(catalog, lang)
+        from sync.catalog_io.xlsx_io import xlsx_bytes  # see open_catalog
+
+        data = xlsx_bytes(catalog, lang)
     # Write beside the target and rename, so a crash never leaves half a catalog behind.
     # open(..., "xb") rather than mkstemp: the file then gets the usual umask permissions.
     temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")

@@ -15,7 +15,6 @@ from sync.catalog_io.csv_io import CsvRows, read_csv
 from sync.catalog_io.flat_read import Row
 from sync.catalog_io.formats import format_of
 from sync.catalog_io.results import CatalogFileError, RowError
-from sync.catalog_io.xlsx_io import read_xlsx
 from sync.formula_text import looks_like_formula
 
 LIMIT = 200  # warnings listed per file; a catalog full of them needs one look, not 100k
@@ -36,6 +35,8 @@ def formula_cells(path: Path | str, limit: int = LIMIT) -> list[RowError]:
             data = source.read_bytes()
         except OSError as exc:
             raise CatalogFileError(file, f"cannot read: {exc.strerror or exc}") from None
+        from sync.catalog_io.xlsx_io import read_xlsx  # openpyxl only for XLSX
+
         table = read_xlsx(data, file)
         rows = table.rows
     header = [str(name).strip() if name is not None else "" for name in table.header]

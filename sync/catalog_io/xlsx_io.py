@@ -1,4 +1,8 @@
-"""XLSX workbooks (openpyxl): the first worksheet holds the flat layout."""
+"""XLSX workbooks (openpyxl): the first worksheet holds the flat layout.
+
+Imported only where an XLSX file is read or written, never with the package: openpyxl
+is ~13 MB of memory that a process syncing from a CSV or JSON catalog would carry for
+nothing (each Celery pool process included)."""
 
 from __future__ import annotations
 

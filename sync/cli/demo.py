@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from sync.cli.app import Exit, app, console
 from sync.cli.common import print_failures, reports_table
-from sync.demo import DemoResult, demo_json, run_demo
+
+if TYPE_CHECKING:
+    from sync.demo import DemoResult
 
 
 @app.command()
@@ -23,6 +26,9 @@ def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Sync the bundled Bắc Kạn sample to in-process sandboxes, change it, sync again."""
+    # Imported here: the in-process sandboxes (Starlette, uvicorn) are no other command's.
+    from sync.demo import demo_json, run_demo
+
     with tempfile.TemporaryDirectory(prefix="ocop-sync-demo-") as tmp:
         result = run_demo(workdir or Path(tmp))
         if as_json:

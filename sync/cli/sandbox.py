@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from connectors.registry import REGISTRY
-from connectors.sandbox import SandboxConfig, serve_forever
 from sync.cli.app import app, console
 
 
@@ -26,6 +25,9 @@ def sandbox(
     ),
 ) -> None:
     """Start every registered marketplace's sandbox and print their base URLs."""
+    # Imported here: Starlette and uvicorn are no other command's (connectors.lazy).
+    from connectors.sandbox import SandboxConfig, serve_forever
+
     apps = {}
     for offset, (name, connector) in enumerate(sorted(REGISTRY.items())):
         persist = persist_dir / f"{name}.json" if persist_dir else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import sqlalchemy as sa
 
 from sync.state.store import PushResult, StateStore
@@ -139,6 +142,59 @@ def test_audit_retention_prunes_old_rows_only(state_url: str) -> None:
     assert store.prune_audit(retention_days=90) == 1
     assert [h["operation"] for h in store.history("A-2")] == ["create"]
     assert store.history("A-1") == []
+
+
+def test_schema_head_is_alembics_head_and_a_store_at_it_opens_without_alembic(
+    state_url: str,
+) -> None:
+    """`SCHEMA_HEAD` names the newest migration (a new one must move it), and opening a store
+    already at it neither upgrades nor imports Alembic (a fresh interpreter, as a command)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from sync.state.store import MIGRATIONS, SCHEMA_HEAD
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+    store = StateStore(state_url)
+    assert store.schema_revision() == SCHEMA_HEAD
+    store.close()
+    script = (
+        "import sys\n"
+        "from sync.state.store import StateStore\n"
+        f"StateStore({state_url!r}).close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_a_store_behind_the_head_is_upgraded(state_url: str) -> None:
+    """A database left at an older revision is brought to the head when opened."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sync.state.store import MIGRATIONS, SCHEMA_HEAD
+
+    store = StateStore(state_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    assert store.schema_revision() == "0005"
+    assert "settled" not in sa.inspect(store.engine).get_table_names()
+    store.close()
+    store = StateStore(state_url)
+    try:
+        assert store.schema_revision() == SCHEMA_HEAD
+        assert "settled" in sa.inspect(store.engine).get_table_names()
+    finally:
+        store.close()
 
 
 def test_the_migrations_build_exactly_the_schema_the_models_declare(state_url: str) -> None:
