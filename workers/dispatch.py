@@ -56,8 +56,11 @@ def enqueue_runs(
     force: bool = False,
     catalog: str | None = None,
     plan_timeout: float = 60.0,
+    lease_wait: float = 0.0,
 ) -> Dispatched:
-    """Send one planning task per account and wait for their answers."""
+    """Send one planning task per account and wait for their answers. A task finding its
+    account held by a run with nothing to follow (a scan) waits up to `lease_wait` seconds
+    for it to end (the CLI's `--wait-lock`)."""
     from workers.tasks import plan_task
 
     pending = [
@@ -70,6 +73,7 @@ def enqueue_runs(
                 "failed_only": failed_only,
                 "force": force,
                 "catalog": catalog,
+                "lease_wait": lease_wait,
             }
         )
         for name in accounts
@@ -78,19 +82,21 @@ def enqueue_runs(
     deadline = time.monotonic() + plan_timeout
     for result in pending:
         try:
-            out.answers.append(_answer(result, deadline, plan_timeout))
+            out.answers.append(_answer(result, deadline, plan_timeout, lease_wait))
         finally:
             result.forget()
     return out
 
 
-def _answer(result: AsyncResult, deadline: float, plan_timeout: float) -> dict[str, Any]:
+def _answer(
+    result: AsyncResult, deadline: float, plan_timeout: float, lease_wait: float = 0.0
+) -> dict[str, Any]:
     """A planning task's answer. Past the deadline only a task no worker has taken is given
-    up on: one that started (or waits for the catalog's snapshot to be built, a retry) is
-    waited for, up to the longest a worker waits for a snapshot."""
+    up on: one that started (or waits for the catalog's snapshot to be built, a retry, or
+    for a held account) is waited for, up to the longest a worker waits for those."""
     from workers.tasks import SNAPSHOT_WAIT
 
-    ceiling = deadline + SNAPSHOT_WAIT
+    ceiling = deadline + SNAPSHOT_WAIT + lease_wait
     while True:
         try:
             answer: dict[str, Any] = result.get(timeout=5.0)

@@ -50,6 +50,10 @@ LANES = ("create", "fast", "other")
 SNAPSHOT_PATIENCE = 15.0
 SNAPSHOT_POLL = 2.0
 SNAPSHOT_WAIT = 1800.0
+# A held account whose holder shows no run yet: how long a planning task waits at least
+# for the holder's planner to show its run, and how often it looks (`_take_lease`).
+PLANNER_WAIT = 10.0
+LEASE_POLL = 0.2
 
 
 def _lane(op_kind: OpKind) -> str:
@@ -96,9 +100,11 @@ def plan_task(
     failed_only: bool = False,
     force: bool = False,
     catalog: str | None = None,
+    lease_wait: float = 0.0,
 ) -> dict[str, Any]:
     """Plan one account and send its batches; "already running" when another run (of any
-    path: a worker's, an operator's inline one) holds the account's lease."""
+    path: a worker's, an operator's inline one) holds the account's lease (see
+    `_take_lease`: `lease_wait` is the operator's `--wait-lock`)."""
     ctx = get_context()
     acc = ctx.account(account)
     try:
@@ -114,12 +120,11 @@ def plan_task(
         return {"account": account, "status": "catalog unreadable", "error": str(exc)}
     token = self.request.id or uuid.uuid4().hex
     leases = _leases(ctx)
-    if leases.acquire(account, token, who_am_i(f"celery {trigger}")) is not None:
-        return {
-            "account": account,
-            "status": "already running",
-            "run_id": _current_run(ctx, account),
-        }
+    # Never wait away the time the task needs to plan.
+    wait = min(lease_wait, ctx.tuning.plan_time_limit / 4)
+    taken, holder_run = _take_lease(ctx, account, token, f"celery {trigger}", wait)
+    if not taken:
+        return {"account": account, "status": "already running", "run_id": holder_run}
     existing = ctx.runs.run_for_token(token)
     if existing is not None:  # this message was delivered before: finish sending its batches
         info = ctx.runs.info(existing)
@@ -136,15 +141,29 @@ def plan_task(
         raise
 
 
-def _current_run(ctx: WorkerContext, account: str, wait: float = 10.0) -> int | None:
-    """The run holding the account's lease; waits a little while its planner is still
-    planning (no run id yet). None when the holder is a reconcile or dedupe scan."""
-    deadline = time.monotonic() + wait
+def _take_lease(
+    ctx: WorkerContext, account: str, token: str, who: str, wait: float
+) -> tuple[bool, int | None]:
+    """Take the account's lease for this task: (True, None); else (False, the run to follow).
+
+    A holder with a run is followed at once. A holder with none — a planner still planning,
+    a reconcile or dedupe scan — is waited for, at least PLANNER_WAIT (for a planner to show
+    its run) and at most `wait`; a lease freed meanwhile (the holder just ended) is taken,
+    so an operator's run asked right after another ended runs instead of reporting the
+    account busy. (False, None): still held with no run to follow when the wait ran out."""
+    leases = _leases(ctx)
+    holder = who_am_i(who)
+    deadline = time.monotonic() + max(wait, PLANNER_WAIT)
     while True:
-        lease = _leases(ctx).holder(account)
-        if lease is None or lease.run_id is not None or time.monotonic() > deadline:
-            return lease.run_id if lease else None
-        time.sleep(0.2)
+        if leases.acquire(account, token, holder) is None:
+            return True, None
+        lease = leases.holder(account)
+        if lease is not None and lease.run_id is not None:
+            return False, lease.run_id
+        if time.monotonic() > deadline:
+            return False, None
+        if lease is not None:  # else it was freed between the two reads: take it now
+            time.sleep(LEASE_POLL)
 
 
 def _plan_and_send(

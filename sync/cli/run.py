@@ -183,7 +183,8 @@ def sync(
         )
         return
     if via is Via.celery:
-        _celery_run(account, "sync", config, state_url, catalog, wait, as_json, {"skus": sku})
+        flags = {"skus": sku, "lease_wait": wait_lock}
+        _celery_run(account, "sync", config, state_url, catalog, wait, as_json, flags)
         return
     with user_errors():
         job = open_job(settings_from(config, state_url), account, catalog=catalog, stream=True)
@@ -208,7 +209,7 @@ def resync(
     if not (sku or failed or everything):
         raise typer.BadParameter("say what to resync: --sku SKU, --failed or --all")
     if via is Via.celery:
-        flags = {"skus": sku, "failed_only": failed, "force": True}
+        flags = {"skus": sku, "failed_only": failed, "force": True, "lease_wait": wait_lock}
         _celery_run([account], "resync", config, state_url, catalog, wait, as_json, flags)
         return
     with user_errors():

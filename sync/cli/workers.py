@@ -173,8 +173,10 @@ def run_via_celery(
     catalog: Path | None = None,
     wait: bool = False,
     as_json: bool = False,
+    lease_wait: float = 0.0,
 ) -> None:
-    """Enqueue one run per account on Redis; with `wait`, follow them and exit like inline."""
+    """Enqueue one run per account on Redis; with `wait`, follow them and exit like inline.
+    An account held by a scan is waited for up to `lease_wait` seconds by its worker."""
     from sync.runner import select_accounts
 
     with user_errors():
@@ -190,6 +192,7 @@ def run_via_celery(
             failed_only=failed_only,
             force=force,
             catalog=str(catalog.resolve()) if catalog else None,
+            lease_wait=lease_wait,
         )
     except NoWorker as exc:
         err_console.print(f"[yellow]queued[/yellow] {exc}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -102,3 +103,43 @@ def test_a_celery_run_asked_while_a_scan_holds_the_account_reports_it_busy(
     assert report["account"] == account.name and report["done"] == {}
     assert "no run to follow" in report["busy"]
     assert listings(slow_voso) == 0
+
+
+def test_a_celery_run_waits_its_wait_lock_for_a_scan_and_syncs_once_the_scan_ends(
+    deploy: Callable[..., Deployment], slow_voso: SandboxServer, pg_url: str
+) -> None:
+    """`--wait-lock` holds for `--via celery` as inline: the worker waits for a scan that
+    holds the account, takes the lease the scan frees, and pushes (before, it reported the
+    account busy the moment the scan ended: there was no run to follow)."""
+    from sync.state.leases import Leases
+    from sync.state.store import StateStore
+
+    catalog = sample_catalog(5)
+    account = sandbox_account("voso", slow_voso.base_url, rate_limit=200.0)
+    expected = listable_count(catalog, "voso", account)
+    d = deploy([account], catalog, batch_size=10)
+    d.worker("w", concurrency=1)
+    store = StateStore(pg_url, migrate=False)
+    leases = Leases(store, ttl=120.0)
+    try:
+        assert leases.acquire(account.name, "scan-token", "reconcile pid 1 on elsewhere") is None
+        asked = subprocess.Popen(
+            [OCOP_SYNC, "sync", "--via", "celery", "--wait", "--wait-lock", "60", "--json"],
+            env=d.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=d.root,
+        )
+        # Past the PLANNER_WAIT a task waited before: the scan still holds, nothing is sent.
+        time.sleep(12.0)
+        assert asked.poll() is None and listings(slow_voso) == 0
+        leases.release(account.name, "scan-token")
+        out, err = asked.communicate(timeout=120)
+    finally:
+        leases.release(account.name, "scan-token")
+        store.close()
+    assert asked.returncode == 0, out + err
+    (report,) = json.loads(out)
+    assert report["busy"] is None and report["done"].get("create") == expected
+    assert listed_exactly_once(slow_voso, account, pg_url) == expected
