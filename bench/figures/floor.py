@@ -16,6 +16,7 @@ floor would not be "the same payloads".
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,13 @@ def process_cpu(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
+def spread(segments: list[dict[str, Any]], side: str) -> float:
+    """How far one side's segments — the same code on equal slices — differ in rate:
+    (fastest − slowest) ÷ median. The machine's noise, next to which the ratio is read."""
+    rates = [s["count"] / s["seconds"] for s in segments if s["side"] == side and s["seconds"]]
+    return round((max(rates) - min(rates)) / statistics.median(rates), 3) if rates else 0.0
+
+
 def rate(segments: list[dict[str, Any]], side: str) -> float:
     """Items per second over all segments of one side."""
     count = sum(s["count"] for s in segments if s["side"] == side)
@@ -187,6 +195,7 @@ def measure(bench: Bench) -> list[Figure]:
                 # When the client is the bottleneck the ratio tends to this one.
                 "floor_cpu_us_per_request": round(1e6 * cpu_per_item(segments, "floor")),
                 "inline_cpu_us_per_listing": round(1e6 * cpu_per_item(segments, "inline")),
+                "segment_spread": {side: spread(segments, side) for side in ("floor", "inline")},
                 "server_cpu_us_per_request": {
                     side: round(1e6 * cpu_per_item(segments, side, "server_cpu"))
                     for side in ("floor", "inline")
@@ -212,6 +221,8 @@ def measure(bench: Bench) -> list[Figure]:
                 f"{d['inline_cpu_us_per_listing']}/{d['floor_cpu_us_per_request']} µs"
                 for d in (details[m] for m in MARKETPLACES)
             )
+            + "; the same side's segments spread up to "
+            + f"{max(max(details[m]['segment_spread'].values()) for m in MARKETPLACES):.0%}"
             + f"; creates, concurrency {bench.options.concurrency}",
         )
     ]
