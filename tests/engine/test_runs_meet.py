@@ -63,7 +63,11 @@ def test_two_syncs_started_together_push_each_account_once_and_the_other_reports
                 assert len(pushed) == 1 and len(busy) == 1, mine
                 assert f"account {account.name} is being synced by " in busy[0]["busy"]
                 assert "by cli pid" in busy[0]["busy"]
-                assert pushed[0]["done"]["create"] == 2 * PRODUCTS
+                # Every listing went out from the run that held the account: created, or —
+                # a create whose answer was lost (the 1 s timeout of a loaded machine) —
+                # found on the marketplace by the lookup before the retry and adopted.
+                done = pushed[0]["done"]
+                assert done.get("create", 0) + done.get("adopt", 0) == 2 * PRODUCTS, (round_, mine)
                 stats = seller_stats(sandboxes[account.marketplace], account.name)
                 assert (stats["listings"], stats["duplicates"]) == (2 * PRODUCTS, 0)
             # Whoever lost some account exits 4 (busy) — unless it lost none.
