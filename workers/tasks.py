@@ -147,8 +147,8 @@ def _take_lease(
     """Take the account's lease for this task: (True, None); else (False, the run to follow).
 
     A holder with a run is followed at once. A holder with none — a planner still planning,
-    a reconcile or dedupe scan — is waited for, at least PLANNER_WAIT (for a planner to show
-    its run) and at most `wait`; a lease freed meanwhile (the holder just ended) is taken,
+    a reconcile or dedupe scan — is waited for PLANNER_WAIT (for a planner to show its run)
+    or `wait`, whichever is longer; a lease freed meanwhile (the holder just ended) is taken,
     so an operator's run asked right after another ended runs instead of reporting the
     account busy. (False, None): still held with no run to follow when the wait ran out."""
     leases = _leases(ctx)

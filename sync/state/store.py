@@ -125,6 +125,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def alembic_config(url: str) -> Any:
+    """Alembic's configuration for this project's migrations on the database at `url`
+    (imports Alembic: call it only when migrating)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
 class StateStore:
     """Bindings, audit trail and runs, behind one small API."""
 
@@ -162,11 +173,8 @@ class StateStore:
         if self.schema_revision() == SCHEMA_HEAD:
             return
         from alembic import command
-        from alembic.config import Config
 
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        config = alembic_config(self.url)
         with self._migration_lock(), self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(74470001)")

@@ -149,13 +149,11 @@ def test_schema_head_is_alembics_head_and_a_store_at_it_opens_without_alembic(
 ) -> None:
     """`SCHEMA_HEAD` names the newest migration (a new one must move it), and opening a store
     already at it neither upgrades nor imports Alembic (a fresh interpreter, as a command)."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from sync.state.store import MIGRATIONS, SCHEMA_HEAD
+    from sync.state.store import SCHEMA_HEAD, alembic_config
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config(state_url)
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
     store = StateStore(state_url)
     assert store.schema_revision() == SCHEMA_HEAD
@@ -175,14 +173,11 @@ def test_schema_head_is_alembics_head_and_a_store_at_it_opens_without_alembic(
 def test_a_store_behind_the_head_is_upgraded(state_url: str) -> None:
     """A database left at an older revision is brought to the head when opened."""
     from alembic import command
-    from alembic.config import Config
 
-    from sync.state.store import MIGRATIONS, SCHEMA_HEAD
+    from sync.state.store import SCHEMA_HEAD, alembic_config
 
     store = StateStore(state_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    config = alembic_config(store.url)
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0005")
