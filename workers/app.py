@@ -42,10 +42,12 @@ from celery.signals import (
     worker_process_init,
     worker_process_shutdown,
 )
+from kombu import Queue
 
 from sync.engine.clients import load_config
 from sync.observe.context import clear_run
 from sync.observe.logs import style_handlers
+from sync.queues import PLAN_QUEUE, PUSH_QUEUE, push_queue, push_queues
 from sync.settings import Settings
 from sync.state.store import StateStore
 from workers import context
@@ -54,8 +56,15 @@ from workers.tuning import WorkerTuning
 
 log = logging.getLogger("ocop_sync.workers")
 
-PLAN_QUEUE = "ocop-plan"  # planning and triggers: small, never stuck behind a push backlog
-PUSH_QUEUE = "ocop-push"  # batches of pushes
+
+def route_push(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any
+) -> dict[str, str] | None:
+    """A push batch goes to its account's queue (the account is its first argument), so
+    the workers take turns between accounts (see `sync.queues`)."""
+    if name == "ocop_sync.push_batch" and args:
+        return {"queue": push_queue(str(args[0]))}
+    return None
 
 
 def celery_config(settings: Settings, tuning: WorkerTuning) -> dict[str, Any]:
@@ -98,14 +107,20 @@ def celery_config(settings: Settings, tuning: WorkerTuning) -> dict[str, Any]:
             }
         },
         "task_default_queue": PUSH_QUEUE,
-        "task_routes": {
-            "ocop_sync.plan_account": {"queue": PLAN_QUEUE},
-            "ocop_sync.sync_all": {"queue": PLAN_QUEUE},
-            "ocop_sync.reconcile_all": {"queue": PLAN_QUEUE},
-            "ocop_sync.reconcile_account": {"queue": PLAN_QUEUE},
-            "ocop_sync.watch_catalog": {"queue": PLAN_QUEUE},
-            "ocop_sync.push_batch": {"queue": PUSH_QUEUE},
-        },
+        # Consumed by a worker started without -Q: planning, and every account's pushes.
+        "task_queues": [
+            Queue(name) for name in (PLAN_QUEUE, *push_queues(a.name for a in settings.accounts))
+        ],
+        "task_routes": (
+            route_push,
+            {
+                "ocop_sync.plan_account": {"queue": PLAN_QUEUE},
+                "ocop_sync.sync_all": {"queue": PLAN_QUEUE},
+                "ocop_sync.reconcile_all": {"queue": PLAN_QUEUE},
+                "ocop_sync.reconcile_account": {"queue": PLAN_QUEUE},
+                "ocop_sync.watch_catalog": {"queue": PLAN_QUEUE},
+            },
+        ),
         "task_ignore_result": True,
         "result_expires": 24 * 3600,
         # Redis restarts must not kill workers or lose publishes: reconnect forever, retry

@@ -18,6 +18,7 @@ from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
 
 from sync.engine.runs import RunReport, report_from_state, run_row
+from sync.queues import PLAN_QUEUE
 from sync.settings import Settings
 from sync.state.leases import Leases
 from sync.state.store import StateStore
@@ -33,6 +34,23 @@ HELD_UNFOLLOWED = (
 
 class NoWorker(Exception):
     """No worker answered the planning task in time (the task stays queued)."""
+
+
+NoticeFn = Callable[[str], None]  # told once per task when the workers are all busy
+
+
+def busy_planners(app: Any, timeout: float = 1.0) -> list[str]:
+    """The live workers that consume the planning queue (asked by remote control): when a
+    planning task waits and some answer, their pool processes are busy, not missing."""
+    try:
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    except Exception:  # the broker itself is away: nobody can be told to be alive
+        return []
+    return sorted(
+        worker
+        for worker, queues in replies.items()
+        if any(queue.get("name") == PLAN_QUEUE for queue in queues or ())
+    )
 
 
 @dataclass
@@ -55,12 +73,17 @@ def enqueue_runs(
     failed_only: bool = False,
     force: bool = False,
     catalog: str | None = None,
-    plan_timeout: float = 60.0,
+    plan_timeout: float | None = None,
     lease_wait: float = 0.0,
+    patient: bool = False,
+    notice: NoticeFn | None = None,
 ) -> Dispatched:
     """Send one planning task per account and wait for their answers. A task finding its
     account held by a run with nothing to follow (a scan) waits up to `lease_wait` seconds
-    for it to end (the CLI's `--wait-lock`)."""
+    for it to end (the CLI's `--wait-lock`). A task no worker takes in `plan_timeout`
+    while workers that consume the planning queue are alive (busy with pushes) is waited
+    for when `patient` (`notice` is told so once), else answered "queued"; with no such
+    worker, NoWorker."""
     from workers.tasks import plan_task
 
     pending = [
@@ -79,24 +102,34 @@ def enqueue_runs(
         for name in accounts
     ]
     out = Dispatched()
+    plan_timeout = plan_timeout or WorkerTuning().plan_answer_timeout
     deadline = time.monotonic() + plan_timeout
-    for result in pending:
+    for name, result in zip(accounts, pending, strict=True):
         try:
-            out.answers.append(_answer(result, deadline, plan_timeout, lease_wait))
+            out.answers.append(
+                _answer(result, deadline, plan_timeout, lease_wait, name, patient, notice)
+            )
         finally:
             result.forget()
     return out
 
 
 def _answer(
-    result: AsyncResult, deadline: float, plan_timeout: float, lease_wait: float = 0.0
+    result: AsyncResult,
+    deadline: float,
+    plan_timeout: float,
+    lease_wait: float = 0.0,
+    account: str = "",
+    patient: bool = False,
+    notice: NoticeFn | None = None,
 ) -> dict[str, Any]:
     """A planning task's answer. Past the deadline only a task no worker has taken is given
-    up on: one that started (or waits for the catalog's snapshot to be built, a retry, or
-    for a held account) is waited for, up to the longest a worker waits for those."""
+    up on, unless workers are alive and busy (see `enqueue_runs`): one that started (or
+    waits for the catalog's snapshot to be built, a retry, or for a held account) is waited
+    for, up to the longest a worker waits for those."""
     from workers.tasks import SNAPSHOT_WAIT
 
-    ceiling = deadline + SNAPSHOT_WAIT + lease_wait
+    told = False
     while True:
         try:
             answer: dict[str, Any] = result.get(timeout=5.0)
@@ -105,11 +138,24 @@ def _answer(
             now = time.monotonic()
             taken = result.state in (states.STARTED, states.RETRY)
             if now > deadline and not taken:
-                raise NoWorker(
-                    f"no worker answered within {plan_timeout:g}s; the runs stay queued "
-                    "(start one with `ocop-sync worker`)"
-                ) from None
-            if now > ceiling:
+                planners = busy_planners(result.app)
+                if not planners:
+                    raise NoWorker(
+                        f"no worker answered within {plan_timeout:g}s; the runs stay queued "
+                        "(start one with `ocop-sync worker`)"
+                    ) from None
+                busy = (
+                    f"the workers ({', '.join(planners)}) are busy with other tasks; "
+                    "the run is queued and planned when a pool process frees"
+                )
+                if not patient:
+                    return {"account": account, "status": "queued", "note": busy}
+                if notice is not None and not told:
+                    notice(f"{account}: {busy}")
+                    told = True
+                deadline = now + plan_timeout  # look again later
+                continue
+            if now > deadline + SNAPSHOT_WAIT + lease_wait:
                 raise NoWorker(
                     f"a worker took the run but has not planned it in "
                     f"{plan_timeout + SNAPSHOT_WAIT:g}s (see the worker's log)"

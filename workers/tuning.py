@@ -34,6 +34,9 @@ class WorkerTuning(BaseSettings):
     max_deliveries: Annotated[int, Field(ge=1, le=50)] = 4  # poison guard per listing
     max_retries: Annotated[int, Field(ge=0, le=50)] = 6  # task retries for retriable errors
     ops_per_request: Annotated[float, Field(gt=0)] = 2.5  # for sizing batches (lookup+create)
+    # How long `sync --via celery` waits for a worker to take its planning task before it
+    # asks the workers whether they are alive (and then says "busy" or "no worker").
+    plan_answer_timeout: Annotated[float, Field(gt=0)] = 60.0
 
     @property
     def hard_time_limit(self) -> float:

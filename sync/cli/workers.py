@@ -18,6 +18,7 @@ import typer
 from sync.cli.app import Exit, app, console, err_console
 from sync.cli.common import ConfigOpt, finish, print_json, progress_bar, user_errors
 from sync.engine.clients import load_config
+from sync.queues import expand
 from sync.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,7 +56,12 @@ def worker(
     concurrency: int = typer.Option(2, "--concurrency", min=1, help="Pool processes."),
     config: Path | None = ConfigOpt,
     name: str | None = typer.Option(None, "--name", "-n", help="Node name (default celery@host)."),
-    queues: str = typer.Option("ocop-plan,ocop-push", "--queues", "-Q", help="Queues to consume."),
+    queues: str = typer.Option(
+        "ocop-plan,ocop-push",
+        "--queues",
+        "-Q",
+        help="Queues to consume; ocop-push stands for every account's push queue.",
+    ),
     loglevel: str = typer.Option("INFO", "--loglevel", "-l", help="Log level."),
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="Serve this worker's Prometheus metrics on this port."
@@ -74,7 +80,7 @@ def worker(
 ) -> None:
     """Start a Celery worker (prefork pool) with the project's app."""
     with user_errors():
-        use_config(config)
+        settings = use_config(config)
     if metrics_port is not None:
         _serve_worker_metrics(metrics_host, metrics_port)
     from workers.app import app as celery_app
@@ -91,7 +97,7 @@ def worker(
         "--concurrency",
         str(concurrency),
         "--queues",
-        queues,
+        expand(queues, (a.name for a in settings.accounts)),
         "--loglevel",
         loglevel,
         "--without-gossip",
@@ -193,6 +199,8 @@ def run_via_celery(
             force=force,
             catalog=str(catalog.resolve()) if catalog else None,
             lease_wait=lease_wait,
+            patient=wait,
+            notice=lambda message: err_console.print(f"[yellow]waiting[/yellow] {message}"),
         )
     except NoWorker as exc:
         err_console.print(f"[yellow]queued[/yellow] {exc}")
@@ -248,6 +256,8 @@ def print_answer(answer: dict[str, object], as_json: bool) -> None:
     account, run_id, status = answer.get("account"), answer.get("run_id"), answer.get("status")
     if status == "already running":
         console.print(f"{account}: already running (run {run_id})")
+    elif status == "queued":
+        console.print(f"{account}: queued — {answer.get('note')}")
     elif status == "catalog unreadable":
         err_console.print(f"[red]{account}: not planned[/red] — {answer.get('error')}")
     else:

@@ -30,6 +30,7 @@ from starlette.responses import Response
 from connectors import observe
 from connectors.errors import ThrottledError
 from sync.localtime import aware
+from sync.queues import PLAN_QUEUE, PUSH_QUEUE, push_queues
 from sync.settings import Settings
 from sync.state import groupcommit
 from sync.state.models import RunRecord
@@ -50,7 +51,6 @@ LIMITER_WAIT = Counter(
     "ocop_sync_rate_limiter_wait_seconds", "Time spent waiting on the rate limiter", ["account"]
 )
 RUN_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, float("inf"))
-QUEUES = ("ocop-plan", "ocop-push")
 
 
 class HttpMetrics:
@@ -180,7 +180,13 @@ class StateCollector(Collector):
                 self.settings.redis_url, socket_timeout=0.3, socket_connect_timeout=0.3
             )
             try:
-                return {name: int(client.llen(name)) for name in QUEUES}
+                # One figure for the pushes: summed over the accounts' queues.
+                pushes = push_queues(a.name for a in self.settings.accounts)
+                with client.pipeline(transaction=False) as pipe:
+                    for name in (PLAN_QUEUE, *pushes):
+                        pipe.llen(name)
+                    plan, *push = (int(n) for n in pipe.execute())
+                return {PLAN_QUEUE: plan, PUSH_QUEUE: sum(push)}
             finally:
                 client.close()
         except Exception:

@@ -10,8 +10,10 @@ import time
 import pytest
 import redis
 import redis.asyncio
+from celery import Celery
 
 from sync.plan import AccountPlan, Operation, OpKind
+from sync.queues import expand
 from sync.settings import Account, Schedule, Settings
 from workers.app import celery_config
 from workers.beat import beat_schedule
@@ -218,8 +220,38 @@ def test_beat_schedule_follows_the_configuration() -> None:
     assert conf["timezone"] == "Asia/Ho_Chi_Minh"
     watch = entries["catalog-watch"]  # the change-triggered sync: a stat every 5 s by default
     assert watch["task"] == "ocop_sync.watch_catalog" and watch["schedule"].total_seconds() == 5
-    assert conf["task_routes"]["ocop_sync.watch_catalog"] == {"queue": "ocop-plan"}
+    assert routed_queue(conf, "ocop_sync.watch_catalog") == "ocop-plan"
     assert "catalog-watch" not in beat_schedule(Schedule(watch_every_seconds=0))
+
+
+def routed_queue(conf: dict, task: str, args: tuple = ()) -> str:
+    """The queue Celery's own router sends `task` to under this configuration."""
+    app = Celery(set_as_current=False)
+    app.conf.update(conf)
+    return str(app.amqp.router.route({}, task, args=args, kwargs={})["queue"].name)
+
+
+def test_each_accounts_batches_have_a_queue_and_a_worker_consumes_them_all() -> None:
+    accounts = [Account(name=n, marketplace="voso", base_url="http://x") for n in ("a", "b")]
+    conf = celery_config(Settings(accounts=accounts), WorkerTuning())
+    push = "ocop_sync.push_batch"
+    assert routed_queue(conf, push, ("a", 1, 0, "create", ["S"])) == "ocop-push.a"
+    assert routed_queue(conf, push, ("b", 1, 0, "create", ["S"])) == "ocop-push.b"
+    assert routed_queue(conf, "ocop_sync.plan_account") == "ocop-plan"
+    # A worker started without -Q consumes every queue of the app; the legacy shared push
+    # queue stays among them so batches enqueued before an upgrade are still pushed.
+    assert [q.name for q in conf["task_queues"]] == [
+        "ocop-plan",
+        "ocop-push",
+        "ocop-push.a",
+        "ocop-push.b",
+    ]
+    # `ocop-sync worker -Q ocop-plan,ocop-push` expands to the same list.
+    assert expand("ocop-plan,ocop-push", ["a", "b"]) == (
+        "ocop-plan,ocop-push,ocop-push.a,ocop-push.b"
+    )
+    assert expand("ocop-plan", ["a"]) == "ocop-plan"
+    assert expand("ocop-push.b, ocop-push.b", ["a", "b"]) == "ocop-push.b"
 
 
 def test_batches_keep_one_kind_of_work_each_and_respect_the_size() -> None:
