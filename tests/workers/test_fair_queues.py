@@ -99,11 +99,12 @@ def test_busy_workers_are_told_apart_from_missing_ones(
     postmart: SandboxServer,
     pg_url: str,
 ) -> None:
-    catalog = sample_catalog(4)
-    # Each request to this Voso takes 3 s: its batch holds the only pool process ~15 s.
+    catalog = sample_catalog(6)
+    # Each request to this Voso takes 3 s: a batch of 6 creates holds the only pool process
+    # for ~20 s.
     busy = sandbox_account("voso", slow_voso.base_url, rate_limit=50.0, concurrency=1)
     other = sandbox_account("postmart", postmart.base_url, rate_limit=200.0)
-    d = deploy([busy, other], catalog, batch_size=4, plan_answer_timeout=2)
+    d = deploy([busy, other], catalog, batch_size=6, plan_answer_timeout=2)
 
     nobody = d.cli("sync", "--via", "celery", "--account", other.name)
     assert nobody.returncode == 3, nobody.stdout + nobody.stderr
@@ -111,10 +112,11 @@ def test_busy_workers_are_told_apart_from_missing_ones(
     # That planning task stays queued: the worker started next plans it first.
 
     worker = d.worker("w", concurrency=1)
-    wait_until(lambda: "run" in worker.text() and "finished" in worker.text(), 60, "the run")
+    wait_until(lambda: " finished: " in worker.text(), 60, "the queued run")
+    batches = worker.text().count("batch start")
     started = d.cli("sync", "--via", "celery", "--account", busy.name)
     assert started.returncode == 0, started.stdout + started.stderr
-    wait_until(lambda: "batch start" in worker.text(), 30, "the slow batch")
+    wait_until(lambda: worker.text().count("batch start") > batches, 30, "the slow batch")
 
     queued = d.cli("sync", "--via", "celery", "--account", other.name)
     assert queued.returncode == 0, queued.stdout + queued.stderr
@@ -124,7 +126,8 @@ def test_busy_workers_are_told_apart_from_missing_ones(
 
     waited = d.cli("sync", "--via", "celery", "--wait", "--account", other.name, "--json")
     assert waited.returncode == 0, waited.stdout + waited.stderr
-    assert "waiting" in waited.stderr and "busy" in waited.stderr
+    log = worker.text()[-4000:]
+    assert "waiting" in waited.stderr and "busy" in waited.stderr, waited.stderr + log
     assert listed_exactly_once(postmart, other, pg_url) == listable_count(
         catalog, "postmart", other
     )
