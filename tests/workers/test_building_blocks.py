@@ -115,6 +115,49 @@ def test_a_slot_that_is_due_costs_one_round_trip(redis_url: str) -> None:
     assert asyncio.run(scenario()) == 0
 
 
+def test_a_high_rate_takes_slots_in_blocks_and_still_never_overfills_a_second(
+    redis_url: str,
+) -> None:
+    """At 300 requests/s a caller takes 5 slots a round trip; four callers together still
+    send at most 300 in any one-second window. At 50/s each slot is its own round trip."""
+
+    async def scenario(rate: float, n: int) -> tuple[list[float], int]:
+        limiters = [
+            RedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), f"acc{rate}", rate)
+            for _ in range(4)
+        ]
+        trips = 0
+        for limiter in limiters:
+            script = limiter._reserve
+
+            async def counted(*args: object, _script: object = script, **kw: object) -> object:
+                nonlocal trips
+                trips += 1
+                return await _script(*args, **kw)  # type: ignore[operator]
+
+            limiter._reserve = counted  # type: ignore[assignment]
+        sent: list[float] = []
+
+        async def caller(limiter: RedisRateLimiter) -> None:
+            for _ in range(n // len(limiters)):
+                await limiter.acquire()
+                sent.append(time.monotonic())
+                await asyncio.sleep(0)  # the request itself
+
+        await asyncio.gather(*(caller(limiter) for limiter in limiters))
+        for limiter in limiters:
+            await limiter.redis.aclose()
+        return sorted(sent), trips
+
+    sent, trips = asyncio.run(scenario(300.0, 900))
+    assert trips <= 900 / 5 + 8, trips  # a block per round trip (a few dropped when late)
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 1) <= 300
+    assert sent[-1] - sent[0] >= 900 * HEADROOM / 300 - 0.5  # paced, not in bursts
+    _, trips = asyncio.run(scenario(50.0, 40))
+    assert trips == 40
+
+
 def test_a_window_overflow_pauses_every_client_a_few_slots_doubling_up_to_the_ask(
     redis_url: str,
 ) -> None:
