@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import AuthError
+from connectors.errors import AuthError, RetriableError
 from connectors.http import make_http_client
 from connectors.oauth import OAuthFlow, RefreshAnswerLost, TokenGrant, TokenProvider, Tokens
 from connectors.oauth import reauthorise as reauthorise_error
@@ -37,6 +37,7 @@ log = logging.getLogger("ocop_sync.tokens")
 
 MARGIN_OPTION = "token_refresh_margin"  # account.options key, seconds
 DEFAULT_MARGIN = 600.0
+SANDBOX_CONSENTS = 3  # attempts at a sandbox's consent and code exchange (demo, tests)
 
 
 def refresh_margin(account: Account) -> timedelta:
@@ -185,7 +186,15 @@ async def authorize_sandbox_accounts(
         if connector.oauth is None or connector.sandbox_kit.authorize is None:
             continue
         tokens = TokenStore(store, cipher or cipher_from_env())
-        grant = await connector.sandbox_kit.authorize(account)
+        for attempt in range(SANDBOX_CONSENTS):
+            try:
+                grant = await connector.sandbox_kit.authorize(account)
+                break
+            except RetriableError:
+                # A sandbox on a loaded machine answering past the account's timeout: a new
+                # consent gives a new code (the first may be spent), nothing else to undo.
+                if attempt == SANDBOX_CONSENTS - 1:
+                    raise
         await asyncio.to_thread(tokens.save, account.name, account.marketplace, grant)
         done.append(account.name)
     return done
