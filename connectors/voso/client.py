@@ -25,7 +25,7 @@ from connectors.errors import (
     NotFoundError,
     RetriableError,
 )
-from connectors.http import HttpClient, RetryPolicy
+from connectors.http import HttpClient, RetryPolicy, answer_json
 from connectors.ratelimit import RateLimiter
 from connectors.voso.rules import BATCH_MAX, CONTENT_FIELDS, PAGE_SIZE_MAX
 from sync.settings import Account, ConfigError
@@ -121,7 +121,7 @@ class VosoClient(HttpClient):
     def error_message(self, response: httpx.Response) -> str:
         """The `message` of Voso's `{"error": true, "message": ...}` envelope."""
         try:
-            body = response.json()
+            body = answer_json(response)
         except ValueError:
             return response.text[:200]
         if isinstance(body, dict) and body.get("message"):
@@ -131,7 +131,7 @@ class VosoClient(HttpClient):
     def _data(self, response: httpx.Response) -> Any:
         """`data` of a success envelope; an `error: true` body is a rejection even on 2xx."""
         try:
-            body = response.json()
+            body = answer_json(response)
         except ValueError:
             raise RetriableError(
                 "unreadable answer (not JSON)",
