@@ -8,9 +8,11 @@ A concrete client subclasses `HttpClient` and overrides a few hooks instead of c
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from pydantic_core import from_json
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from connectors import observe
+from connectors.base import Listing
 from connectors.breaker import Breaker
 from connectors.errors import (
     AuthError,
@@ -82,6 +85,42 @@ def answer_json(response: httpx.Response) -> Any:
         return from_json(response.content)
     except ValueError:
         return response.json()
+
+
+# httpx's own `json=` encoding, without the circular-reference check (see listing_json).
+_WIRE_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
+)
+
+
+def listing_json(
+    listing: Listing,
+    payload: Callable[[Listing], dict[str, Any]],
+    first: dict[str, Any],
+    last: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`HttpClient.request` arguments that send `payload(listing)`, the JSON object
+    `{**first, **listing.content, **last}`.
+
+    Normally the body is put together around `listing.content_wire()` — the content's text
+    that its hash covers, encoded once for both: encoding the content for the body and
+    again for the hash cost ~10 µs (Voso) to ~20 µs (Postmart) per create. The object is
+    the same; only the content's keys come sorted. When that cannot be done (a key both in
+    the content and around it, content JSON cannot carry, a value the encoder refuses)
+    `payload(listing)` goes to httpx's `json=` exactly as before.
+    """
+    content = listing.content
+    around = first if last is None else {**first, **last}
+    wire = None if any(key in content for key in around) else listing.content_wire()
+    if wire is not None:
+        try:
+            parts = (_WIRE_ENCODER.encode(first), wire, _WIRE_ENCODER.encode(last or {}))
+        except (TypeError, ValueError):
+            pass
+        else:
+            inner = ",".join(part[1:-1] for part in parts if len(part) > 2)
+            return {"json_body": ("{" + inner + "}").encode()}
+    return {"json": payload(listing)}
 
 
 def make_http_client(
@@ -217,22 +256,37 @@ class HttpClient:
         url: str,
         *,
         retry: bool = True,
+        json_body: bytes | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send with retries for transient failures (`retry=False`: exactly one attempt)."""
+        """Send with retries for transient failures (`retry=False`: exactly one attempt).
+
+        `json_body`: a JSON document already encoded (see `listing_json`), sent with the
+        headers httpx's `json=` gives (Content-Length, then Content-Type).
+        """
         refreshed = False  # a refused session is renewed at most once per call
 
         target = self.absolute(url)
+        if json_body is not None:
+            kwargs["content"] = json_body
+
+        def build() -> httpx.Request:
+            request = self.http.build_request(method, target, **kwargs)
+            if json_body is not None:
+                # Set on the built request: a headers argument to build_request, which
+                # normalises and merges it, cost 3.1 µs a request, this 1.1 µs.
+                request.headers["Content-Type"] = "application/json"
+            return request
 
         async def attempt() -> httpx.Response:
             nonlocal refreshed
             try:
-                return await self._send_once(self.http.build_request(method, target, **kwargs))
+                return await self._send_once(build())
             except AuthError:
                 if refreshed or not await self.refresh_auth():
                     raise
                 refreshed = True
-                return await self._send_once(self.http.build_request(method, target, **kwargs))
+                return await self._send_once(build())
 
         started = time.monotonic()
         try:

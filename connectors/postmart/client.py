@@ -18,7 +18,7 @@ from connectors.errors import (
     MarketplaceError,
     NotFoundError,
 )
-from connectors.http import HttpClient, RetryPolicy, answer_json
+from connectors.http import HttpClient, RetryPolicy, answer_json, listing_json
 from connectors.postmart import rules
 from connectors.postmart.mapping import create_payload
 from connectors.postmart.signing import sign
@@ -124,14 +124,12 @@ class PostmartClient(HttpClient):
     # -- writes -----------------------------------------------------------------------------
     async def create(self, listing: Listing) -> str:
         """POST /products; one attempt only (create_once looks the SKU up before retrying)."""
-        response = await self.request(
-            "POST", f"{API}/products", json=create_payload(listing), retry=False
-        )
+        response = await self.request("POST", f"{API}/products", retry=False, **_body(listing))
         return str(answer_json(response)["data"]["id"])
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """PUT /products/{id}: content, price and stock replaced (idempotent, so retried)."""
-        await self.request("PUT", f"{API}/products/{remote_id}", json=create_payload(listing))
+        await self.request("PUT", f"{API}/products/{remote_id}", **_body(listing))
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """PATCH /products/{id}/price."""
@@ -193,6 +191,12 @@ class PostmartClient(HttpClient):
             account=self.account.name,
             code=str(answer.get("code") or "") or None,
         )
+
+
+def _body(listing: Listing) -> dict[str, Any]:
+    """`create_payload(listing)` as request arguments, its content encoded once."""
+    tail = {"price": listing.price, "stock": listing.stock}
+    return listing_json(listing, create_payload, {"seller_sku": listing.sku}, tail)
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:
