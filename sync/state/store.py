@@ -470,6 +470,9 @@ class StateStore:
         """`record` of successes only, the same rows as the Core path, written as tuples."""
         stamp, yes, no = fast.stamp(now), fast.flag(True), fast.flag(False)
         changed, duration = fast.changed, fast.duration
+        # A group holds few distinct field lists (every create's is the same): each is
+        # encoded once a group, not once a row.
+        texts: dict[tuple[str, ...], Any] = {}
         # In _OK_ROW order.
         ok_rows = [
             (
@@ -493,22 +496,27 @@ class StateStore:
             )
             for r in results
         ]
-        # In _AUDIT_COLUMNS order.
-        audit_rows = [
-            (
-                stamp,
-                run_id,
-                r.account,
-                r.sku,
-                r.operation,
-                changed(r.changed),
-                "ok",
-                r.http_status,
-                duration(r.duration_ms),
-                r.message,
+        audit_rows = []
+        for r in results:
+            key = tuple(r.changed)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = changed(r.changed)
+            # In _AUDIT_COLUMNS order.
+            audit_rows.append(
+                (
+                    stamp,
+                    run_id,
+                    r.account,
+                    r.sku,
+                    r.operation,
+                    text,
+                    "ok",
+                    r.http_status,
+                    duration(r.duration_ms),
+                    r.message,
+                )
             )
-            for r in results
-        ]
         conn.exec_driver_sql(fast.ok_sql, ok_rows)
         conn.exec_driver_sql(fast.audit_sql, audit_rows)
 
