@@ -117,7 +117,8 @@ class LazadaClient(HttpClient):
     ) -> dict[str, Any]:
         """One API call; the whole answer body (`code` "0", `data`, maybe `detail`)."""
         where = "params" if method == "GET" else "data"
-        response = await self.request(method, path, retry=retry, **{where: params})
+        arguments: dict[str, Any] = {where: params}
+        response = await self.request(method, path, retry=retry, **arguments)
         body: dict[str, Any] = response.json()
         return body
 

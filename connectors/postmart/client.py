@@ -18,7 +18,7 @@ from connectors.errors import (
     MarketplaceError,
     NotFoundError,
 )
-from connectors.http import HttpClient, RetryPolicy
+from connectors.http import HttpClient, RetryPolicy, answer_json, listing_json
 from connectors.postmart import rules
 from connectors.postmart.mapping import create_payload
 from connectors.postmart.signing import sign
@@ -103,18 +103,18 @@ class PostmartClient(HttpClient):
             if error.code == "NOT_FOUND":
                 return None
             raise  # a 404 without Postmart's envelope: wrong base URL, not a missing SKU
-        return remote_listing(response.json()["data"])
+        return remote_listing(answer_json(response)["data"])
 
     async def get(self, remote_id: str) -> RemoteListing:
         """GET /products/{id}."""
         response = await self.request("GET", f"{API}/products/{remote_id}")
-        return remote_listing(response.json()["data"])
+        return remote_listing(answer_json(response)["data"])
 
     async def list_remote(self, page_size: int = 100) -> AsyncIterator[RemoteListing]:
         """Every listing of the account, following `next_cursor` until it is null."""
         params: dict[str, str | int] = {"limit": max(1, min(page_size, 100))}
         while True:
-            body = (await self.request("GET", f"{API}/products", params=params)).json()
+            body = answer_json(await self.request("GET", f"{API}/products", params=params))
             for item in body["data"]:
                 yield remote_listing(item)
             if not body.get("next_cursor"):
@@ -124,14 +124,12 @@ class PostmartClient(HttpClient):
     # -- writes -----------------------------------------------------------------------------
     async def create(self, listing: Listing) -> str:
         """POST /products; one attempt only (create_once looks the SKU up before retrying)."""
-        response = await self.request(
-            "POST", f"{API}/products", json=create_payload(listing), retry=False
-        )
-        return str(response.json()["data"]["id"])
+        response = await self.request("POST", f"{API}/products", retry=False, **_body(listing))
+        return str(answer_json(response)["data"]["id"])
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """PUT /products/{id}: content, price and stock replaced (idempotent, so retried)."""
-        await self.request("PUT", f"{API}/products/{remote_id}", json=create_payload(listing))
+        await self.request("PUT", f"{API}/products/{remote_id}", **_body(listing))
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """PATCH /products/{id}/price."""
@@ -180,7 +178,7 @@ class PostmartClient(HttpClient):
             response = await self.request("POST", f"{API}/products/batch-update", json=payload)
         except ItemRejected as error:
             return [ItemResult(listing.sku, error) for _, listing in chunk]
-        answers = response.json()["results"]
+        answers = answer_json(response)["results"]
         return [
             ItemResult(listing.sku, None if answer.get("ok") else self._item_error(answer))
             for (_, listing), answer in zip(chunk, answers, strict=True)
@@ -195,9 +193,15 @@ class PostmartClient(HttpClient):
         )
 
 
+def _body(listing: Listing) -> dict[str, Any]:
+    """`create_payload(listing)` as request arguments, its content encoded once."""
+    tail = {"price": listing.price, "stock": listing.stock}
+    return listing_json(listing, create_payload, {"seller_sku": listing.sku}, tail)
+
+
 def _json_object(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = answer_json(response)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}

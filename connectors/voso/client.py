@@ -25,7 +25,7 @@ from connectors.errors import (
     NotFoundError,
     RetriableError,
 )
-from connectors.http import HttpClient, RetryPolicy
+from connectors.http import HttpClient, RetryPolicy, answer_json, listing_json
 from connectors.ratelimit import RateLimiter
 from connectors.voso.rules import BATCH_MAX, CONTENT_FIELDS, PAGE_SIZE_MAX
 from sync.settings import Account, ConfigError
@@ -121,7 +121,7 @@ class VosoClient(HttpClient):
     def error_message(self, response: httpx.Response) -> str:
         """The `message` of Voso's `{"error": true, "message": ...}` envelope."""
         try:
-            body = response.json()
+            body = answer_json(response)
         except ValueError:
             return response.text[:200]
         if isinstance(body, dict) and body.get("message"):
@@ -131,7 +131,7 @@ class VosoClient(HttpClient):
     def _data(self, response: httpx.Response) -> Any:
         """`data` of a success envelope; an `error: true` body is a rejection even on 2xx."""
         try:
-            body = response.json()
+            body = answer_json(response)
         except ValueError:
             raise RetriableError(
                 "unreadable answer (not JSON)",
@@ -172,6 +172,12 @@ class VosoClient(HttpClient):
             **listing.content,
         }
 
+    @staticmethod
+    def _body(listing: Listing) -> dict[str, Any]:
+        """`_payload` as request arguments, its content encoded once (`listing_json`)."""
+        head = {"sku": listing.sku, "price": listing.price, "stock": listing.stock}
+        return listing_json(listing, VosoClient._payload, head)
+
     # -- MarketplaceClient ------------------------------------------------------------------
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
         """The listing with seller SKU `sku` (the oldest if Voso holds several), or None."""
@@ -181,12 +187,12 @@ class VosoClient(HttpClient):
 
     async def create(self, listing: Listing) -> str:
         """Create the listing (one attempt: idempotency.create_once handles retries)."""
-        data = await self._call("POST", PRODUCTS, retry=False, json=self._payload(listing))
+        data = await self._call("POST", PRODUCTS, retry=False, **self._body(listing))
         return str(data["id"])
 
     async def update(self, remote_id: str, listing: Listing) -> None:
         """Full update: content, price and stock."""
-        await self._call("PUT", self._path(remote_id), json=self._payload(listing))
+        await self._call("PUT", self._path(remote_id), **self._body(listing))
 
     async def update_price(self, remote_id: str, listing: Listing) -> None:
         """Price only."""

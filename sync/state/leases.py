@@ -20,16 +20,18 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from sync.batching import chunks
-from sync.state.models import BindingRecord, BindingStatus, LeaseRecord, utcnow
+from sync.state.models import BindingRecord, BindingStatus, LeaseRecord, Timestamp, utcnow
 from sync.state.store import StateStore
 
 
@@ -208,16 +210,20 @@ class Leases:
         claimed: dict[str, bool] = {}
         with self.store.engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            form = _intent_form(conn.dialect)
             for part in chunks(list(items), 500):
-                rows = [_intent_row(account, sku, product, owner, now) for sku, product in part]
-                fresh = set(
-                    conn.execute(
-                        dialect.insert(BindingRecord)
-                        .on_conflict_do_nothing(index_elements=["account", "sku"])
-                        .returning(BindingRecord.sku),
-                        rows,
-                    ).scalars()
-                )
+                if form is not None:
+                    fresh = form.insert(conn, account, owner, now, part)
+                else:
+                    rows = [_intent_row(account, sku, p, owner, now) for sku, p in part]
+                    fresh = set(
+                        conn.execute(
+                            dialect.insert(BindingRecord)
+                            .on_conflict_do_nothing(index_elements=["account", "sku"])
+                            .returning(BindingRecord.sku),
+                            rows,
+                        ).scalars()
+                    )
                 claimed.update(dict.fromkeys(fresh, False))
                 others = [sku for sku, _ in part if sku not in fresh]
                 # Rows that exist but never saw a create (a skipped listing, a delivery
@@ -251,6 +257,115 @@ class Leases:
                     claimed.update(dict.fromkeys(taken, attempted))
                     others = [sku for sku in others if sku not in taken]
         return claimed
+
+
+# The columns of an intent row (`_intent_row`), in the table's order.
+_INTENT_COLUMNS = (
+    "account",
+    "sku",
+    "product_sku",
+    "status",
+    "create_attempted",
+    "create_claim",
+    "create_claimed_at",
+    "attempts",
+    "deliveries",
+    "created_at",
+    "updated_at",
+)
+_INTENT_STAMPS = frozenset({"create_claimed_at", "created_at", "updated_at"})
+# Rows per statement: SQLite before 3.32 takes at most 999 parameters in one.
+_INTENT_ROWS = 999 // len(_INTENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _IntentInsert:
+    """The intent rows' insert (`claim_creates`) as SQL text with positional parameters,
+    many rows a statement, for the DB driver: SQLAlchemy's insert of many rows with
+    RETURNING converts every value of every row and rebuilds the statement per batch:
+    claiming a round of 200 fresh creates took 21.3–21.9 µs a create that way and
+    10.1–13.0 µs this way (measured alternately, process_time, min of 40 rounds)."""
+
+    head: str  # up to and including "VALUES "
+    row: str  # one row's placeholders
+    tail: str  # " ON CONFLICT … DO NOTHING RETURNING sku"
+    stamp: Callable[[Any], Any]  # a datetime as the driver takes it
+    flag: Callable[[Any], Any]
+
+    def insert(
+        self,
+        conn: Connection,
+        account: str,
+        owner: str,
+        now: datetime,
+        items: Sequence[tuple[str, str]],
+    ) -> set[str]:
+        """Insert the intent rows of `items` (sku, product_sku) that do not exist yet;
+        the SKUs inserted."""
+        stamp, yes, pending = self.stamp(now), self.flag(True), BindingStatus.PENDING.value
+        fresh: set[str] = set()
+        for start in range(0, len(items), _INTENT_ROWS):
+            part = items[start : start + _INTENT_ROWS]
+            values: list[Any] = []
+            for sku, product_sku in part:  # as `_intent_row`, in _INTENT_COLUMNS order
+                values += (
+                    account,
+                    sku,
+                    product_sku,
+                    pending,
+                    yes,
+                    owner,
+                    stamp,
+                    0,
+                    0,
+                    stamp,
+                    stamp,
+                )
+            sql = self.head + ", ".join([self.row] * len(part)) + self.tail
+            fresh.update(conn.exec_driver_sql(sql, tuple(values)).scalars())
+        return fresh
+
+
+@lru_cache(maxsize=8)
+def _intent_form(dialect: Dialect) -> _IntentInsert | None:
+    """`_IntentInsert` for this dialect, or None when its compiled form is not the one
+    assumed (named parameters — PostgreSQL —, another column order, a column needing a
+    conversion not made): `claim_creates` then inserts through SQLAlchemy Core."""
+    stmt = (
+        sqlite.insert(BindingRecord)
+        .on_conflict_do_nothing(index_elements=["account", "sku"])
+        .returning(BindingRecord.sku)
+    )
+    if dialect.name != "sqlite":
+        return None
+    compiled = stmt.compile(dialect=dialect, column_keys=list(_INTENT_COLUMNS))
+    if not compiled.positional or tuple(compiled.positiontup or ()) != _INTENT_COLUMNS:
+        return None
+    row = "(" + ", ".join(["?"] * len(_INTENT_COLUMNS)) + ")"
+    head, found, tail = compiled.string.partition("VALUES " + row)
+    if not found or row in tail:
+        return None
+    processors: dict[str, Callable[[Any], Any] | None] = {}
+    table = BindingRecord.__table__
+    for key in _INTENT_COLUMNS:
+        column_type = table.c[key].type
+        if key in _INTENT_STAMPS and not isinstance(column_type, Timestamp):
+            return None
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None and key not in _INTENT_STAMPS and key != "create_attempted":
+            return None
+        processors[key] = processor
+    return _IntentInsert(
+        head=head + "VALUES ",
+        row=row,
+        tail=tail,
+        stamp=processors["created_at"] or _same,
+        flag=processors["create_attempted"] or _same,
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _intent_row(

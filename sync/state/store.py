@@ -23,12 +23,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from sync.gcpause import gc_paused
 from sync.state.drivers import open_engine
-from sync.state.models import AuditRecord, BindingRecord, BindingStatus, RunRecord, utcnow
+from sync.state.models import (
+    AuditRecord,
+    BindingRecord,
+    BindingStatus,
+    RunRecord,
+    Timestamp,
+    utcnow,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision. A store already there is opened without Alembic, whose
@@ -106,6 +113,100 @@ _OK_COLUMNS = (
     "synced_at",
 )
 _KEEP_ON_SUCCESS = ("account", "sku", "created_at", "create_attempted", "deliveries")
+# The parameters of the ok upsert compiled for `_DriverRows` (the table's column order).
+_OK_ROW = (
+    "account",
+    "sku",
+    "product_sku",
+    "remote_id",
+    "status",
+    "reason",
+    "error_kind",
+    "content_hash",
+    "source_hash",
+    "price",
+    "stock",
+    "create_attempted",
+    "attempts",
+    "deliveries",
+    "created_at",
+    "updated_at",
+    "synced_at",
+)
+_AUDIT_COLUMNS = (
+    "at",
+    "run_id",
+    "account",
+    "sku",
+    "operation",
+    "changed",
+    "outcome",
+    "http_status",
+    "duration_ms",
+    "message",
+)
+# Columns whose values `_DriverRows` converts (a group's one `now`, a flag, a JSON list, a
+# float);
+# every other column must need no conversion on the dialect, or `record` keeps Core's way.
+_STAMPS = frozenset({"updated_at", "created_at", "synced_at", "at"})
+_CONVERTED = _STAMPS | {"create_attempted", "changed", "duration_ms"}
+
+
+@dataclass(frozen=True)
+class _DriverRows:
+    """`record`'s successful rows as the DB driver takes them: the two statements compiled
+    once (positional parameters in `_OK_ROW` / `_AUDIT_COLUMNS` order) and the few
+    conversions the dialect needs, so rows go to `executemany` as tuples.
+
+    SQLAlchemy's executemany with dicts checks and converts every value of every row
+    (~19–20 µs a result); tuples built here cost ~11–12 µs (measured in one process).
+    """
+
+    ok_sql: str
+    audit_sql: str
+    stamp: Callable[[Any], Any]  # a datetime as the driver takes it
+    flag: Callable[[Any], Any]
+    changed: Callable[[Any], Any]  # the audit row's JSON list
+    duration: Callable[[Any], Any]
+
+
+def _driver_rows(dialect: Dialect, ok_stmt: Any) -> _DriverRows | None:
+    """The statements and conversions of `_DriverRows`, or None when the dialect's form
+    does not match what it assumes (named parameters, a column needing a conversion it
+    does not make): `record` then executes through SQLAlchemy Core as before."""
+    ok = ok_stmt.compile(dialect=dialect, column_keys=list(_OK_COLUMNS))
+    audit_stmt = insert(AuditRecord)
+    audit = audit_stmt.compile(dialect=dialect, column_keys=list(_AUDIT_COLUMNS))
+    if not (ok.positional and audit.positional):
+        return None
+    if tuple(ok.positiontup or ()) != _OK_ROW:
+        return None
+    if tuple(audit.positiontup or ()) != _AUDIT_COLUMNS:
+        return None
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for table, keys in (
+        (BindingRecord.__table__, _OK_COLUMNS),
+        (AuditRecord.__table__, _AUDIT_COLUMNS),
+    ):
+        for key in keys:
+            if key in _STAMPS and not isinstance(table.c[key].type, Timestamp):
+                return None  # one conversion serves every stamp column
+            processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None and key not in _CONVERTED:
+                return None
+            processors[key] = processor or _same
+    return _DriverRows(
+        ok_sql=str(ok),
+        audit_sql=str(audit),
+        stamp=processors["updated_at"],
+        flag=processors["create_attempted"],
+        changed=processors["changed"],
+        duration=processors["duration_ms"],
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -147,6 +248,7 @@ class StateStore:
         self._ok_stmt: Any = None
         self._failed_stmt: Any = None
         self._intent_stmt: Any = None
+        self._driver_rows: _DriverRows | bool | None = False  # False: not yet known
         # See `call`: SQLite is written from the event loop itself, a server from a thread.
         self.writes_in_loop = self.engine.dialect.name == "sqlite"
         if migrate:
@@ -227,14 +329,14 @@ class StateStore:
             row = conn.execute(query).first()
             return Binding(*row) if row else None
 
-    def _insert(self, conn: Connection) -> Any:
+    def _insert(self, conn: Connection | Engine) -> Any:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         return dialect.insert(BindingRecord)
 
     # The two upserts of `record` are built once per store: building `excluded` (a proxy
     # for every column) took ~45% of a one-result commit, and the Celery workers commit
     # one result at a time.
-    def _ok_upsert(self, conn: Connection) -> Any:
+    def _ok_upsert(self, conn: Connection | Engine) -> Any:
         if self._ok_stmt is None:
             stmt = self._insert(conn)
             set_ = {c: stmt.excluded[c] for c in _OK_COLUMNS if c not in _KEEP_ON_SUCCESS}
@@ -297,6 +399,12 @@ class StateStore:
         if not results:
             return
         now = utcnow()
+        # Nearly always all successes; None: this dialect writes through Core (_driver_rows).
+        fast = self._driver_form()
+        if fast is not None and all(r.ok for r in results):
+            with self.engine.begin() as conn:
+                self._record_ok(conn, fast, results, run_id, now)
+            return
         ok_rows, failed_rows, audit_rows = [], [], []
         for r in results:
             audit_rows.append(
@@ -345,6 +453,72 @@ class StateStore:
             if failed_rows:
                 conn.execute(self._failed_upsert(conn), failed_rows)
             conn.execute(insert(AuditRecord), audit_rows)
+
+    def _driver_form(self) -> _DriverRows | None:
+        if self._driver_rows is False:
+            self._driver_rows = _driver_rows(self.engine.dialect, self._ok_upsert(self.engine))
+        return self._driver_rows if isinstance(self._driver_rows, _DriverRows) else None
+
+    @staticmethod
+    def _record_ok(
+        conn: Connection,
+        fast: _DriverRows,
+        results: Sequence[PushResult],
+        run_id: int | None,
+        now: datetime,
+    ) -> None:
+        """`record` of successes only, the same rows as the Core path, written as tuples."""
+        stamp, yes, no = fast.stamp(now), fast.flag(True), fast.flag(False)
+        changed, duration = fast.changed, fast.duration
+        # A group holds few distinct field lists (every create's is the same): each is
+        # encoded once a group, not once a row.
+        texts: dict[tuple[str, ...], Any] = {}
+        # In _OK_ROW order.
+        ok_rows = [
+            (
+                r.account,
+                r.sku,
+                r.product_sku,
+                r.remote_id,
+                r.status,
+                r.message,
+                r.error_kind,
+                r.content_hash,
+                r.source_hash,
+                r.price,
+                r.stock,
+                yes if r.operation == "create" else no,
+                0,
+                0,
+                stamp,
+                stamp,
+                stamp,
+            )
+            for r in results
+        ]
+        audit_rows = []
+        for r in results:
+            key = tuple(r.changed)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = changed(r.changed)
+            # In _AUDIT_COLUMNS order.
+            audit_rows.append(
+                (
+                    stamp,
+                    run_id,
+                    r.account,
+                    r.sku,
+                    r.operation,
+                    text,
+                    "ok",
+                    r.http_status,
+                    duration(r.duration_ms),
+                    r.message,
+                )
+            )
+        conn.exec_driver_sql(fast.ok_sql, ok_rows)
+        conn.exec_driver_sql(fast.audit_sql, audit_rows)
 
     def refresh_sources(self, account: str, items: Sequence[tuple[str, str]]) -> None:
         """Record new source hashes (sku, hash) of listed bindings whose listing did not
