@@ -32,8 +32,9 @@ def push_queues(accounts: Iterable[str]) -> list[str]:
 def expand(queues: str, accounts: Iterable[str]) -> str:
     """A worker's `--queues` with `ocop-push` standing for every account's push queue."""
     names: list[str] = []
-    for name in (q.strip() for q in queues.split(",")):
-        for queue in push_queues(accounts) if name == PUSH_QUEUE else [name] if name else []:
+    pushes = push_queues(accounts)  # once: `accounts` may be a generator
+    for name in filter(None, (q.strip() for q in queues.split(","))):
+        for queue in pushes if name == PUSH_QUEUE else [name]:
             if queue not in names:
                 names.append(queue)
     return ",".join(names)

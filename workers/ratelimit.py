@@ -136,9 +136,12 @@ class RedisRateLimiter:
         self._cooldown = redis.register_script(_COOLDOWN)
         self._left = redis.register_script(_LEFT)
 
-    async def reserve(self) -> tuple[float, float]:
-        """Take the next slot: (seconds until it comes, its time on Redis's clock)."""
-        wait, slot = await self._reserve(keys=list(self.keys), args=[f"{self.spacing:.6f}"])
+    async def reserve(self, slots: int = 1) -> tuple[float, float]:
+        """Take the next `slots` consecutive slots: (seconds until the first comes, its time
+        on Redis's clock); the others follow at `spacing`."""
+        wait, slot = await self._reserve(
+            keys=list(self.keys), args=[f"{self.spacing:.6f}", str(slots)]
+        )
         return float(wait), float(slot)
 
     async def acquire(self) -> None:
@@ -162,12 +165,10 @@ class RedisRateLimiter:
             self._slots.popleft()
         if self._slots:
             return self._slots.popleft() - now
-        wait, _ = await self._reserve(
-            keys=list(self.keys), args=[f"{self.spacing:.6f}", str(self.block)]
-        )
-        first = time.monotonic() + float(wait)
+        wait, _ = await self.reserve(self.block)
+        first = time.monotonic() + wait
         self._slots.extend(first + i * self.spacing for i in range(1, self.block))
-        return float(wait)
+        return wait
 
     async def cooldown(self, seconds: float) -> None:
         """Every worker of this account pauses: `seconds` after a ban, a few slots after a
