@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -85,6 +86,19 @@ def start_sandbox(marketplace: str, **config: object) -> SandboxServer:
     """A sandbox of its own for one test (rate limits, latency)."""
     app = REGISTRY[marketplace].sandbox_factory(SandboxConfig(**config))  # type: ignore[arg-type]
     return SandboxServer(app).start()
+
+
+def sandbox_fixture(marketplace: str, **config: object) -> Any:
+    """A fixture giving each test a sandbox of its own, stopped after it:
+    `slow_voso = sandbox_fixture("voso", latency_ms=100)` (the module attribute names it)."""
+
+    @pytest.fixture
+    def own_sandbox() -> Iterator[SandboxServer]:
+        server = start_sandbox(marketplace, **config)
+        yield server
+        server.stop()
+
+    return own_sandbox
 
 
 def stats(server: SandboxServer) -> dict:

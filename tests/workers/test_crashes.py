@@ -11,7 +11,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -23,6 +23,7 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
+    sandbox_fixture,
     start_sandbox,
     stats,
 )
@@ -86,11 +87,7 @@ def kill_mid_batch(server: SandboxServer, workers: list[WorkerProc], at_least: i
     return pid
 
 
-@pytest.fixture
-def slow_voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso", latency_ms=150)
-    yield server
-    server.stop()
+slow_voso = sandbox_fixture("voso", latency_ms=150)
 
 
 def test_sigkill_of_pool_processes_mid_batch_leaves_every_listing_listed_once(

@@ -6,7 +6,7 @@ and sandboxes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,32 +18,16 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
-    start_sandbox,
+    sandbox_fixture,
 )
 from tests.workers.test_crashes import wait_until
 
 pytestmark = [pytest.mark.celery, pytest.mark.slow]
 
 
-@pytest.fixture
-def voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def postmart() -> Iterator[SandboxServer]:
-    server = start_sandbox("postmart")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def slow_voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso", latency_ms=3000)
-    yield server
-    server.stop()
+voso = sandbox_fixture("voso")
+postmart = sandbox_fixture("postmart")
+slow_voso = sandbox_fixture("voso", latency_ms=3000)
 
 
 def listings_of(server: SandboxServer, seller: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,7 +17,7 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
-    start_sandbox,
+    sandbox_fixture,
     stats,
 )
 
@@ -26,12 +26,8 @@ pytestmark = [pytest.mark.celery, pytest.mark.redis, pytest.mark.postgres, pytes
 RATE = 15  # requests per second the marketplace allows this seller
 
 
-@pytest.fixture
-def limited_voso() -> Iterator[SandboxServer]:
-    """A Voso sandbox that throttles a seller above RATE requests in any second."""
-    server = start_sandbox("voso", rate_limit=RATE)
-    yield server
-    server.stop()
+# A Voso sandbox that throttles a seller above RATE requests in any second.
+limited_voso = sandbox_fixture("voso", rate_limit=RATE)
 
 
 def test_two_workers_share_one_account_rate_limit(

@@ -26,6 +26,7 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
+    sandbox_fixture,
     start_sandbox,
 )
 from tests.workers.test_crashes import listings, wait_until
@@ -129,12 +130,8 @@ def _without_seconds(table: str) -> list[str]:
     return [line.rsplit("│", 2)[0] if line.count("│") > 2 else line for line in table.splitlines()]
 
 
-@pytest.fixture
-def slow_voso() -> Iterator[SandboxServer]:
-    # ~10 s for the inline sync below: the reconcile is surely asked while it runs.
-    server = start_sandbox("voso", latency_ms=300)
-    yield server
-    server.stop()
+# ~10 s for the inline sync below: the reconcile is surely asked while it runs.
+slow_voso = sandbox_fixture("voso", latency_ms=300)
 
 
 def test_reconcile_via_celery_during_an_inline_sync_waits_and_pushes_nothing_twice(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -19,18 +19,14 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
-    start_sandbox,
+    sandbox_fixture,
 )
 from tests.workers.test_crashes import listings, wait_until
 
 pytestmark = [pytest.mark.celery, pytest.mark.slow]
 
 
-@pytest.fixture
-def slow_voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso", latency_ms=100)
-    yield server
-    server.stop()
+slow_voso = sandbox_fixture("voso", latency_ms=100)
 
 
 def test_an_inline_sync_during_a_celery_run_reports_the_lease_and_duplicates_nothing(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,24 +32,14 @@ from tests.workers.conftest import (
     listed_exactly_once,
     sample_catalog,
     sandbox_account,
-    start_sandbox,
+    sandbox_fixture,
 )
 
 pytestmark = [pytest.mark.celery, pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
-@pytest.fixture
-def voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def slow_voso() -> Iterator[SandboxServer]:
-    server = start_sandbox("voso", latency_ms=200)
-    yield server
-    server.stop()
+voso = sandbox_fixture("voso")
+slow_voso = sandbox_fixture("voso", latency_ms=200)
 
 
 def repriced(catalog: Catalog, extra: int) -> Catalog:
