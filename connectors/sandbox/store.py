@@ -68,6 +68,8 @@ class ListingStore:
         self.counters: Counter[str] = Counter()
         # Requests served (not throttled) per seller per wall-clock second.
         self.served_per_second: dict[str, Counter[int]] = {}
+        self.in_flight: Counter[str] = Counter()  # requests in progress, per seller
+        self.peak_in_flight: Counter[str] = Counter()
         self._next_id = 100000
         self._lock = threading.Lock()
         if persist and persist.exists():
@@ -97,6 +99,15 @@ class ListingStore:
         """Count one served request in its second (for rate-limit assertions)."""
         self.served_per_second.setdefault(seller_id, Counter())[second] += 1
 
+    def enter(self, seller_id: str) -> None:
+        """One more of the seller's requests in progress (its peak is kept for stats)."""
+        now = self.in_flight[seller_id] = self.in_flight[seller_id] + 1
+        self.peak_in_flight[seller_id] = max(self.peak_in_flight[seller_id], now)
+
+    def leave(self, seller_id: str) -> None:
+        """One of the seller's requests answered."""
+        self.in_flight[seller_id] -= 1
+
     def stats(self) -> dict[str, Any]:
         """Figures for `/_sandbox/stats`."""
         per_seller = {
@@ -105,6 +116,8 @@ class ListingStore:
                 "active": sum(1 for item in store.listings.values() if self.is_active(item)),
                 "duplicates": store.duplicates,
                 "max_served_per_second": max(self.served_per_second.get(seller, {0: 0}).values()),
+                # The most of the seller's requests in progress at once (a client's concurrency).
+                "max_in_flight": self.peak_in_flight[seller],
             }
             for seller, store in self.sellers.items()
         }
@@ -132,6 +145,8 @@ class ListingStore:
         self.sellers.clear()
         self.counters.clear()
         self.served_per_second.clear()
+        self.in_flight.clear()
+        self.peak_in_flight.clear()
 
     def save(self) -> None:
         """Write listings to the persist file (atomically)."""

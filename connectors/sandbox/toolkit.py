@@ -90,6 +90,14 @@ class SandboxMiddleware:
                 return
         self.store.note_served(seller, int(time.time()))
         counters["served"] += 1
+        self.store.enter(seller)
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.store.leave(seller)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        counters = self.store.counters
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
         fault = self.plan.draw()

@@ -11,6 +11,7 @@ does the same for every listing it scans.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -69,18 +70,48 @@ def review_outcome(remote: RemoteListing | None) -> dict[str, Any] | None:
 
 async def follow_reviews(client: MarketplaceClient, store: StateStore) -> dict[str, int]:
     """Ask about the account's longest-waiting listings in review; record the answers.
-    Returns how many became listed, failed, or are still in review."""
+    Returns how many became listed, failed, or are still in review.
+
+    The lookups go `concurrency` at a time, as the account's pushes do (one at a time, the
+    300 lookups at the end of a run took ~0.7 s of a run's tail on a loopback sandbox, and
+    with a marketplace 100 ms away, 30 s). When one fails, the others stop, the answers
+    already in are recorded, and the error is raised for the caller's policy.
+    """
     account = client.account.name
     limit = follow_limit(client.account.options)
     skus = await store.call(waiting, store, account, limit)
+    answers: dict[str, RemoteListing | None] = {}
+    pending = iter(skus)
+
+    async def ask() -> None:
+        for sku in pending:
+            answers[sku] = await client.find_by_sku(sku)
+
+    askers = [
+        asyncio.ensure_future(ask()) for _ in range(min(client.account.concurrency, len(skus)))
+    ]
+    try:
+        await asyncio.gather(*askers)
+    finally:
+        for asker in askers:
+            asker.cancel()
+        await asyncio.gather(*askers, return_exceptions=True)
+        counts = await _record_answers(store, account, answers)
+    return counts
+
+
+async def _record_answers(
+    store: StateStore, account: str, answers: dict[str, RemoteListing | None]
+) -> dict[str, int]:
     counts = {"listed": 0, "failed": 0, "in_review": 0}
     observed: dict[str, dict[str, Any]] = {}
-    for sku in skus:
-        outcome = review_outcome(await client.find_by_sku(sku))
+    for sku, remote in answers.items():
+        outcome = review_outcome(remote)
         if outcome is None:
             counts["in_review"] += 1
             continue
         observed[sku] = outcome
         counts[str(outcome["status"])] += 1
-    await store.call(store.apply_observations, account, observed)
+    if observed:
+        await store.call(store.apply_observations, account, observed)
     return counts

@@ -4,15 +4,19 @@ are followed by the next runs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import httpx
 import pytest
 
-from connectors.sandbox import SandboxServer
+from connectors.errors import RetriableError
+from connectors.sandbox import SandboxConfig, SandboxServer
 from sync.catalog_io import export_catalog, load_catalog
-from sync.settings import Settings
+from sync.engine.clients import open_client
+from sync.engine.review import follow_reviews
+from sync.settings import Account, Settings
 from sync.state.store import StateStore
 from tests.conftest import seller_stats
 from tests.engine.conftest import small_catalog
@@ -106,3 +110,47 @@ def test_a_listing_rejected_in_review_is_failed_with_the_marketplaces_reasons(
     assert all(b.reason and b.reason.startswith("rejected in review") for b in rejected.values())
     assert all("medical claim" in (b.reason or "") for b in rejected.values())
     assert seller_stats(server, tiktok.name)["duplicates"] == 0
+
+
+def sandbox_config(server: SandboxServer, **changes: object) -> None:
+    httpx.post(server.base_url + "/_sandbox/config", json=changes).raise_for_status()
+
+
+def test_the_review_follow_up_asks_concurrently_and_stops_on_an_error(
+    settings: Settings, sandboxes: dict[str, SandboxServer]
+) -> None:
+    server = sandboxes["alibaba"]
+    reviewed = next(a for a in settings.accounts if a.marketplace == "alibaba")
+    audit_for(server, 3600)
+    try:
+        run_pass(settings)  # 10 listings in review, pushed 8 at a time at most
+        assert seller_stats(server, reviewed.name)["max_in_flight"] <= reviewed.concurrency
+        store = StateStore(settings.state_url)
+        wider = reviewed.model_copy(update={"concurrency": LISTABLE_VARIANTS, "max_attempts": 1})
+        try:
+            # Each lookup answers 0.2 s late: asked one at a time, never two in progress.
+            sandbox_config(server, latency_ms=200)
+            counts = asyncio.run(_follow(wider, store))
+            assert counts == {"listed": 0, "failed": 0, "in_review": LISTABLE_VARIANTS}
+            assert seller_stats(server, reviewed.name)["max_in_flight"] == LISTABLE_VARIANTS
+
+            # Every lookup refused: the error reaches the caller and nothing is recorded.
+            sandbox_config(server, latency_ms=0, fault_rate=1.0, faults=["error500"])
+            with pytest.raises(RetriableError):
+                asyncio.run(_follow(wider, store))
+            assert (
+                store.status_counts(reviewed.name)[reviewed.name]["in_review"] == LISTABLE_VARIANTS
+            )
+        finally:
+            store.close()
+    finally:
+        sandbox_config(server, latency_ms=0, fault_rate=0.0, faults=list(SandboxConfig().faults))
+        audit_for(server, 0)
+
+
+async def _follow(account: Account, store: StateStore) -> dict[str, int]:
+    client = open_client(account, store)
+    try:
+        return await follow_reviews(client, store)
+    finally:
+        await client.aclose()
