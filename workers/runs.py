@@ -91,7 +91,13 @@ class RunBook:
         batches: Sequence[tuple[str, list[str]]],
         requests: int = 0,
     ) -> None:
-        """Record a new run and its batches (lane, SKUs) before any batch is sent."""
+        """Record a new run and its batches (lane, SKUs) before any batch is sent.
+
+        Whatever Redis still holds under this run id is replaced, not merged: run ids come
+        from the state database, so a state database started afresh (or restored) numbers
+        its runs from 1 again while Redis keeps the old runs' records for days. Merged, an
+        old run's done-set finished the new run after its first batch, its extra batches
+        were sent again on a redelivery and its auth error stopped the new run."""
         record: dict[Any, str | int] = {  # Any: redis-py types its keys invariantly
             "account": account,
             "token": token,
@@ -106,7 +112,8 @@ class RunBook:
         for index, (lane, skus) in enumerate(batches):
             record[f"size:{index}"] = len(skus)
             record[f"batch:{index}"] = json.dumps([lane, skus])
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline()  # MULTI/EXEC: no batch sees half of it
+        pipe.delete(run_key(run_id), run_key(run_id) + ":done")
         pipe.hset(run_key(run_id), mapping=record)
         pipe.expire(run_key(run_id), self.ttl)
         pipe.set(token_key(token), run_id, ex=self.ttl)

@@ -218,6 +218,29 @@ def test_a_batch_counts_once_however_often_it_is_delivered(redis_url: str) -> No
     assert book.run_for_token("tok") == 1
 
 
+def test_a_new_run_replaces_what_redis_still_holds_under_its_id(redis_url: str) -> None:
+    # A state database started afresh numbers its runs from 1 again, while Redis keeps the
+    # old run 1's record: 20 batches, all done, and the account's refusal.
+    book = RunBook(redis.Redis.from_url(redis_url), ttl=60)
+    old = [("create", [f"OLD-{i}"]) for i in range(20)]
+    book.open(1, "acc", "old-token", catalog="old.csv", force=True, batches=old)
+    for index in range(20):
+        book.batch_done(1, index, requests=1)
+    book.block(1, "credentials refused")
+    book.mark_finished(1)
+
+    new = [("create", ["A", "B"]), ("fast", ["C"])]
+    book.open(1, "acc", "new-token", catalog="new.csv", force=False, batches=new)
+    info = book.info(1)
+    assert info is not None
+    assert (info.token, info.catalog, info.force) == ("new-token", "new.csv", False)
+    assert not info.finished and info.auth_error is None
+    assert book.batches(1) == {0: ("create", ["A", "B"]), 1: ("fast", ["C"])}
+    assert book.done_batches(1) == set()
+    assert book.batch_done(1, 0, requests=2) == 1  # not finished by the old done-set
+    assert book.requests(1) == 2
+
+
 @pytest.mark.parametrize("visibility", [12, 60, 120, 900])
 def test_every_wait_that_holds_a_message_stays_below_the_visibility_timeout(
     visibility: int,
