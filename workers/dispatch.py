@@ -8,6 +8,7 @@ same `RunReport` the inline executor prints.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sync.settings import Settings
 from sync.state.leases import Leases
 from sync.state.store import StateStore
 from workers.context import sync_redis
-from workers.runs import RunBook
+from workers.runs import RunBook, finished_channel
 from workers.tuning import WorkerTuning
 
 HELD_UNFOLLOWED = (
@@ -179,11 +180,16 @@ def wait_for_runs(
     restarted without its data) — those are reported from the state store as is. A run
     that Redis does not know may be an inline one (an operator's `ocop-sync sync` that held
     the account when the workers were asked): it is followed in the state store while its
-    lease lives."""
+    lease lives.
+
+    Between two looks it sleeps `poll` seconds or until a run it follows closes (told on
+    the run's channel): the operator gets the report as soon as the last batch ends."""
     book = RunBook(sync_redis(settings.redis_url), WorkerTuning().run_keys_ttl)
     store = StateStore(settings.state_url, migrate=False)
     missing_since: dict[int, float] = {}
     lost: list[int] = []
+    # Subscribed before the first look, so a run closing in between still wakes us.
+    nap = _Nap(book.redis, [finished_channel(run_id) for run_id in run_ids])
     try:
         while True:
             finished, total, open_runs = 0, 0, 0
@@ -212,9 +218,46 @@ def wait_for_runs(
                 progress(finished, total)
             if not open_runs:
                 return lost
-            time.sleep(poll)
+            nap(poll)
     finally:
+        nap.close()
         store.close()
+
+
+class _Nap:
+    """Sleep up to `seconds`, woken early by a message on any of `channels`. Without pub/sub
+    (the broker refuses it, or the connection drops) it is a plain sleep: the loop around
+    it looks at the runs' records anyway, the message only saves the wait."""
+
+    def __init__(self, redis: Any, channels: Sequence[str]) -> None:
+        self.pubsub: Any = None
+        if not channels:
+            return
+        try:
+            self.pubsub = redis.pubsub(ignore_subscribe_messages=True)
+            self.pubsub.subscribe(*channels)
+        except Exception:  # any Redis error: fall back to sleeping
+            self.close()
+
+    def __call__(self, seconds: float) -> None:
+        if self.pubsub is None:
+            time.sleep(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                # Subscription confirmations come back as None at once: wait again.
+                if self.pubsub.get_message(timeout=left) is not None:
+                    return
+        except Exception:  # the connection dropped: sleep out the rest
+            self.close()
+            time.sleep(max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(Exception):
+                self.pubsub.close()
+            self.pubsub = None
 
 
 def _running_elsewhere(store: StateStore, run_id: int) -> bool:

@@ -27,6 +27,11 @@ def run_key(run_id: int) -> str:
     return f"ocop:run:{run_id}"
 
 
+def finished_channel(run_id: int) -> str:
+    """Redis pub/sub channel told when a run closes (its followers wake at once)."""
+    return f"ocop:run:{run_id}:finished"
+
+
 def token_key(token: str) -> str:
     """Redis key mapping a planning task's token to the run it started."""
     return f"ocop:runtoken:{token}"
@@ -167,8 +172,11 @@ class RunBook:
         self.redis.hsetnx(run_key(run_id), "auth_error", message)
 
     def mark_finished(self, run_id: int) -> None:
-        """The run is closed in the state store."""
-        self.redis.hset(run_key(run_id), "finished", 1)
+        """The run is closed in the state store: recorded, and its followers told."""
+        pipe = self.redis.pipeline()
+        pipe.hset(run_key(run_id), "finished", 1)
+        pipe.publish(finished_channel(run_id), 1)
+        pipe.execute()
 
     def requests(self, run_id: int) -> int:
         """Requests sent by the run so far."""

@@ -176,7 +176,8 @@ def _plan_and_send(
     catalog: str | None,
 ) -> dict[str, Any]:
     path = str(catalog or ctx.settings.catalog or "")
-    _follow_reviews(ctx, account)  # before planning: approved listings plan as listed
+    # Before planning: approved listings plan as listed.
+    followed = _follow_reviews(ctx, account)
     snapshot = ctx.catalog(path or None)
     # Streamed like `ocop-sync sync`: a plan of SKUs and kinds, no product held in memory.
     (plan,) = plan_stream(
@@ -196,7 +197,7 @@ def _plan_and_send(
         catalog=path,
         force=flt.force,
         batches=batches,
-        requests=requests,
+        requests=followed + requests,
     )
     send_batches(ctx, run_id, account.name)
     if not batches:
@@ -245,11 +246,16 @@ async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan,
     return int(getattr(client, "requests_sent", 0) - before)
 
 
-def _follow_reviews(ctx: WorkerContext, account: Account) -> None:
-    """The push core's review follow-up, as the inline run does it (best effort)."""
-    if get_connector(account.marketplace).reviews:
-        with contextlib.suppress(MarketplaceError):
-            ctx.run(follow_reviews(ctx.client(account), ctx.store))
+def _follow_reviews(ctx: WorkerContext, account: Account) -> int:
+    """The push core's review follow-up, as the inline run does it (best effort). Returns
+    the requests it sent: they count in the run's requests, as an inline run's do."""
+    if not get_connector(account.marketplace).reviews:
+        return 0
+    client = ctx.client(account)
+    before = getattr(client, "requests_sent", 0)
+    with contextlib.suppress(MarketplaceError):
+        ctx.run(follow_reviews(client, ctx.store))
+    return int(getattr(client, "requests_sent", 0) - before)
 
 
 def send_batches(ctx: WorkerContext, run_id: int, account: str) -> int:
@@ -427,7 +433,8 @@ def finish_run(ctx: WorkerContext, run_id: int) -> None:
     run = ctx.runs.info(run_id)
     if run is not None and not run.auth_error:
         with contextlib.suppress(ConfigError):
-            _follow_reviews(ctx, ctx.account(run.account))  # a quick review may be over
+            # A quick review may be over.
+            ctx.runs.add_requests(run_id, _follow_reviews(ctx, ctx.account(run.account)))
     done, failures = run_outcome(ctx.store, run_id)
     ctx.store.finish_run(
         run_id,

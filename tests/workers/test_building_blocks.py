@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -346,3 +347,32 @@ def test_batch_size_fits_the_account_rate_in_the_batch_deadline() -> None:
     assert tuning.batch_ops(rate=100, batch_size=50) == 50
     slow = tuning.batch_ops(rate=1, batch_size=50)
     assert slow * tuning.ops_per_request / 1 <= tuning.batch_deadline / 2
+
+
+def test_the_follower_of_a_run_wakes_when_it_closes_not_at_its_next_look(
+    redis_url: str, tmp_path: Path
+) -> None:
+    import threading
+
+    from workers.dispatch import wait_for_runs
+
+    book = RunBook(redis.Redis.from_url(redis_url), ttl=60)
+    book.open(7, "acc", "tok", catalog=None, force=False, batches=[("create", ["A"])])
+    settings = Settings(redis_url=redis_url, state_url=f"sqlite:///{tmp_path / 'state.db'}")
+    seen: list[tuple[int, int]] = []
+    follower = threading.Thread(
+        target=wait_for_runs,
+        args=(settings, [7]),
+        kwargs={"poll": 120.0, "progress": lambda done, total: seen.append((done, total))},
+        daemon=True,
+    )
+    follower.start()
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:  # it looked once and went to sleep
+        time.sleep(0.05)
+    assert seen == [(0, 1)]
+    book.batch_done(7, 0, requests=1)
+    book.mark_finished(7)
+    follower.join(timeout=30)  # a follower left asleep would wait out its 120 s poll
+    assert not follower.is_alive()
+    assert seen[-1] == (1, 1)
