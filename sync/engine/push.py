@@ -21,6 +21,7 @@ from connectors.base import Connector, MarketplaceClient
 from connectors.errors import AccountError
 from connectors.http import RetryPolicy
 from sync.batching import chunks_by
+from sync.engine.concurrency import at_most
 from sync.engine.lease import HeldLease, LeaseLost
 from sync.operations import failed, perform, perform_price_stock_batch
 from sync.plan import AccountPlan, Operation, OpKind
@@ -191,16 +192,8 @@ class Pusher:
     async def send(self, items: list[list[Operation]]) -> None:
         """Run the items with the account's concurrency. A failing listing never stops the
         others; an account-wide error stops the account's remaining items."""
-        queue: asyncio.Queue[tuple[list[Operation], _ClaimRound | None]] = asyncio.Queue()
-        for item, claims in zip(items, self._claim_rounds(items), strict=True):
-            queue.put_nowait((item, claims))
-
-        async def worker() -> None:
-            while not queue.empty():
-                await self._handle(*queue.get_nowait())
-
-        workers = min(self.account.concurrency, max(1, queue.qsize()))
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        rounds = list(zip(items, self._claim_rounds(items), strict=True))
+        await at_most(self.account.concurrency, rounds, lambda pair: self._handle(*pair))
 
     def _may_send(self) -> None:
         if self.lease is not None:

@@ -11,12 +11,12 @@ does the same for every listing it scans.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy import select
 
 from connectors.base import MarketplaceClient, RemoteListing, Review
+from sync.engine.concurrency import at_most
 from sync.state.models import BindingRecord, BindingStatus
 from sync.state.store import StateStore
 
@@ -81,21 +81,13 @@ async def follow_reviews(client: MarketplaceClient, store: StateStore) -> dict[s
     limit = follow_limit(client.account.options)
     skus = await store.call(waiting, store, account, limit)
     answers: dict[str, RemoteListing | None] = {}
-    pending = iter(skus)
 
-    async def ask() -> None:
-        for sku in pending:
-            answers[sku] = await client.find_by_sku(sku)
+    async def ask(sku: str) -> None:
+        answers[sku] = await client.find_by_sku(sku)
 
-    askers = [
-        asyncio.ensure_future(ask()) for _ in range(min(client.account.concurrency, len(skus)))
-    ]
     try:
-        await asyncio.gather(*askers)
+        await at_most(client.account.concurrency, skus, ask)
     finally:
-        for asker in askers:
-            asker.cancel()
-        await asyncio.gather(*askers, return_exceptions=True)
         counts = await _record_answers(store, account, answers)
     return counts
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from connectors.base import MarketplaceClient
 from connectors.registry import REGISTRY, get_connector
 from connectors.sandbox import SandboxServer
+from sync.engine.clients import open_client
 from sync.engine.push import CREATE_CHUNK, Pusher
 from sync.executor import run_account
 from sync.plan import OpKind, plan_account
@@ -96,3 +97,47 @@ def _no_client() -> MarketplaceClient:
 
 async def _no_settle(results: list[PushResult]) -> None:
     raise AssertionError("grouping records nothing")
+
+
+def test_when_recording_fails_the_other_workers_stop_sending(
+    state_url: str, sandboxes: dict[str, SandboxServer]
+) -> None:
+    # The state database goes away under a run: the first result cannot be recorded. The
+    # error reaches the run's caller, and none of the account's other workers keeps sending
+    # creates whose answers nobody would record.
+    name = f"voso-{uuid.uuid4().hex[:6]}"
+    account = (
+        REGISTRY["voso"]
+        .sandbox_kit.account(name, sandboxes["voso"].base_url)
+        .model_copy(update={"concurrency": 4, "rate_limit": 1000.0})
+    )
+    connector = get_connector("voso")
+    store = StateStore(state_url)
+
+    async def gone(results: list[PushResult]) -> None:
+        raise ConnectionError("the state database went away")
+
+    async def scenario() -> tuple[int, int]:
+        client = open_client(account, store)
+        try:
+            plan = plan_account(synthetic_catalog(100), account, connector, {}, TODAY)
+            pusher = Pusher(
+                account, connector, store, client=lambda: client, settle=gone, owner="run-1"
+            )
+            try:
+                await pusher.send(pusher.group(plan.operations))
+            except ConnectionError:
+                pass
+            else:
+                raise AssertionError("the recording error did not reach the caller")
+            at_error = seller_stats(sandboxes["voso"], name)["listings"]
+            await asyncio.sleep(0.5)  # workers left running would go on creating meanwhile
+            return at_error, seller_stats(sandboxes["voso"], name)["listings"]
+        finally:
+            await client.aclose()
+
+    try:
+        at_error, later = asyncio.run(scenario())
+    finally:
+        store.close()
+    assert later == at_error < 200
