@@ -13,6 +13,7 @@ from sync.cli.common import ConfigOpt, JsonOpt, StateOpt, print_json, settings_f
 from sync.console.queries import failure_groups
 from sync.localtime import local_time
 from sync.state.models import BindingStatus
+from sync.state.settled import settled_since
 from sync.state.store import StateStore
 
 STATUSES = [s.value for s in BindingStatus]
@@ -32,16 +33,19 @@ def status(
     state_url: str | None = StateOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Per account: listed, pending, failed, delisted, skipped, last run."""
+    """Per account: listed, pending, failed, delisted, skipped, last run, and since when it
+    is settled (its last sync found nothing to do and no listing changed since)."""
     store = _store(config, state_url)
     counts = store.status_counts(account)
     runs = store.last_runs()
+    settled = settled_since(store)
     names = sorted(set(counts) | ({account} if account else set(runs)))
     rows: list[dict[str, Any]] = [
         {
             "account": name,
             **{s: counts.get(name, {}).get(s, 0) for s in STATUSES},
             "last_run": runs.get(name),
+            "settled_since": settled.get(name),
         }
         for name in names
     ]
@@ -57,13 +61,16 @@ def status(
     for s in STATUSES:
         table.add_column(SHORT.get(s, s), justify="right")
     table.add_column("last run")
+    table.add_column("settled since")
     for row in rows:
         run = row["last_run"]
         when = "—"
         if run:
             at = run["finished_at"] or run["started_at"]
             when = f"{run['kind']} {run['status']} {local_time(at, zone)[5:]}"
-        table.add_row(row["account"], *(str(row[s]) for s in STATUSES), when)
+        since = row["settled_since"]
+        quiet = local_time(since, zone)[5:] if since else "—"
+        table.add_row(row["account"], *(str(row[s]) for s in STATUSES), when, quiet)
     console.print(table)
 
 

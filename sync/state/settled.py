@@ -61,6 +61,21 @@ def read_mark(store: StateStore, account: str, context: str) -> list[SettledChun
         return _chunks(conn, account, context) if _guarded(conn) else []
 
 
+def settled_since(store: StateStore) -> dict[str, Any]:
+    """Per settled account, when the run that left its mark ended: no binding of the account
+    was written since (the triggers would have deleted the mark). Whether the mark also fits
+    the catalog of the next run is that run's question (its chunks, its day)."""
+    with store.engine.connect() as conn:
+        if not _guarded(conn):
+            return {}
+        rows = conn.execute(
+            select(SettledRecord.account, SettledRecord.settled_at).where(
+                SettledRecord.chunks.is_not(None)
+            )
+        )
+        return {account: at for account, at in rows if at is not None}
+
+
 def open_mark(store: StateStore, account: str, context: str) -> tuple[list[SettledChunk], str]:
     """The chunks of the account's confirmed mark made in `context` (empty if there is none),
     and the token of the pending row that replaces it for this run ("" when the triggers

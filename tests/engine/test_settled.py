@@ -304,3 +304,33 @@ def test_without_its_triggers_the_state_neither_reads_nor_keeps_marks(
     assert index_loads == Counter(dict.fromkeys((a.name for a in settings.accounts), 1))
     assert all(r.requests == 0 and not r.done for r in reports.values())
     assert _marks(settings) == {}  # the old ones are gone, and no new one was left
+
+
+def test_status_shows_since_when_each_account_is_settled(
+    settings: Settings, index_loads: Counter[str], tmp_path: Any
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from sync.cli import app
+
+    def status() -> dict[str, Any]:
+        args = ["status", "--json", "--state-url", settings.state_url]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return {row["account"]: row["settled_since"] for row in json.loads(result.output)}
+
+    assert status() == {}  # nothing synced yet
+    _settled(settings, index_loads)  # run 1 lists everything, run 2 finds nothing
+    quiet = status()
+    assert set(quiet) == {a.name for a in settings.accounts} and None not in quiet.values()
+    target = settings.accounts[0]
+    _write(settings, delete(BindingRecord).where(BindingRecord.account == target.name))
+    after = status()
+    assert after[target.name] is None
+    assert {k: v for k, v in after.items() if k != target.name} == {
+        k: v for k, v in quiet.items() if k != target.name
+    }
+    table = CliRunner().invoke(app, ["status", "--state-url", settings.state_url])
+    assert table.exit_code == 0 and "settled since" in table.output
