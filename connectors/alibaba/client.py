@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 
@@ -36,10 +35,8 @@ from connectors.errors import AuthError, ItemRejected, MarketplaceError, Retriab
 from connectors.http import HttpClient, parse_retry_after
 from connectors.image_upload import ImageFetcher
 from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from connectors.signed_form import form_arguments, form_fields
 from sync.settings import Account
-
-_FORM = "application/x-www-form-urlencoded"
-
 
 # The pair each attempt was signed with, and whether it was refused (per asyncio task).
 _REFUSED = RefusedTokens("alibaba_attempt")
@@ -82,8 +79,7 @@ class AlibabaClient(HttpClient):
             v=api.API_VERSION,
         )
         signed = dict(query)
-        if request.headers.get("content-type", "").startswith(_FORM):
-            signed.update(parse_qsl(request.content.decode(), keep_blank_values=True))
+        signed.update(form_fields(request))
         query["sign"] = sign(signed, self.account.secret("app_secret"))
         request.url = request.url.copy_with(params=query)
 
@@ -141,7 +137,7 @@ class AlibabaClient(HttpClient):
             # the body, which the signature leaves out.
             where: dict[str, Any] = {"params": {"method": method, **params}, "files": files}
         else:
-            where = {"params": {"method": method}, "data": params}
+            where = {"params": {"method": method}, **form_arguments(params)}
         response = await self.request("POST", api.SYNC_PATH, retry=retry, **where)
         answer: dict[str, Any] = response.json()[api.response_key(method)]
         error = business_error(answer, account=self.account.name)

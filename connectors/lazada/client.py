@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 
@@ -28,10 +27,8 @@ from connectors.lazada.mapping import TEXT_ATTRIBUTES
 from connectors.lazada.rules import PACKAGE_FIELDS
 from connectors.lazada.signing import SIGN_METHOD, sign, timestamp_ms
 from connectors.oauth import RefusedTokens, TokenProvider, provider_or_fix
+from connectors.signed_form import form_arguments, form_fields
 from sync.settings import Account
-
-_FORM = "application/x-www-form-urlencoded"
-
 
 # The pair each attempt was signed with, and whether it was refused (per asyncio task).
 _REFUSED = RefusedTokens("lazada_attempt")
@@ -71,8 +68,7 @@ class LazadaClient(HttpClient):
             access_token=tokens.access_token,
         )
         signed = dict(query)
-        if request.headers.get("content-type", "").startswith(_FORM):
-            signed.update(parse_qsl(request.content.decode(), keep_blank_values=True))
+        signed.update(form_fields(request))
         api_path = request.url.path.removeprefix(self._prefix)
         query["sign"] = sign(api_path, signed, self.account.secret("app_secret"))
         request.url = request.url.copy_with(params=query)
@@ -116,8 +112,7 @@ class LazadaClient(HttpClient):
         self, method: str, path: str, params: dict[str, str], *, retry: bool = True
     ) -> dict[str, Any]:
         """One API call; the whole answer body (`code` "0", `data`, maybe `detail`)."""
-        where = "params" if method == "GET" else "data"
-        arguments: dict[str, Any] = {where: params}
+        arguments = {"params": params} if method == "GET" else form_arguments(params)
         response = await self.request(method, path, retry=retry, **arguments)
         body: dict[str, Any] = response.json()
         return body
