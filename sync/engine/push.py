@@ -191,7 +191,8 @@ class Pusher:
     # -- sending ------------------------------------------------------------------------
     async def send(self, items: list[list[Operation]]) -> None:
         """Run the items with the account's concurrency. A failing listing never stops the
-        others; an account-wide error stops the account's remaining items."""
+        others; an account-wide error stops the account's remaining items; anything else
+        raised (the state store away) cancels the items in flight and goes up."""
         rounds = list(zip(items, self._claim_rounds(items), strict=True))
         await at_most(self.account.concurrency, rounds, lambda pair: self._handle(*pair))
 
