@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from connectors.base import Connector, MarketplaceClient
 from connectors.errors import AccountError, MarketplaceError
 from connectors.ratelimit import RateLimiter
-from sync.engine.clients import open_client
+from sync.engine.clients import open_client, requests_sent
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
@@ -166,7 +166,7 @@ class AccountRun:
             # however few of its listings failed.
             report.stopped = self.pusher.gate.message or interrupted
             report.skipped += [(op.sku, UNCLAIMED) for op in self.pusher.unclaimed]
-            report.requests = getattr(self._client, "requests_sent", 0)  # None: 0 sent
+            report.requests = requests_sent(self._client)  # None: 0 sent
             report.seconds = time.perf_counter() - self._started
             try:
                 await store.call(

@@ -21,6 +21,7 @@ from datetime import date
 
 from connectors.errors import MarketplaceError, RetriableError
 from connectors.registry import get_connector
+from sync.engine.clients import requests_sent
 from sync.engine.lease import HeldLease
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.operations import failed
@@ -107,7 +108,7 @@ async def push_skus(
         poisoned = [failed(op, error) for op in poison]
         ops = [op for op in ops if op not in poison]
     client = ctx.client(account)
-    sent_before = getattr(client, "requests_sent", 0)
+    sent_before = requests_sent(client)
     retriable_kinds = _retriable_kinds()
 
     async def stopped(message: str) -> None:
@@ -149,6 +150,6 @@ async def push_skus(
             async with asyncio.timeout(ctx.tuning.batch_deadline):
                 await pusher.send(pusher.group(ops))
         finally:
-            outcome.requests += getattr(client, "requests_sent", 0) - sent_before
+            outcome.requests += requests_sent(client) - sent_before
             # Creates another run holds the claim of are that run's: not retried here.
             outcome.done.update(op.sku for op in pusher.unclaimed)

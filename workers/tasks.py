@@ -24,6 +24,7 @@ from connectors.errors import MarketplaceError
 from connectors.registry import get_connector
 from sync.batching import chunks_by
 from sync.catalog_io.snapshot import SnapshotFailed, SnapshotPending
+from sync.engine.clients import requests_sent
 from sync.engine.lease import HeldLease, LeaseBusy
 from sync.engine.push import AccountGate, Pusher, record_bookkeeping
 from sync.engine.review import follow_reviews
@@ -227,7 +228,7 @@ async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan,
     if not plan.fresh_state:
         return 0
     client = ctx.client(account)
-    before = getattr(client, "requests_sent", 0)
+    before = requests_sent(client)
 
     async def nowhere(_results: list[PushResult]) -> None:
         return None
@@ -243,7 +244,7 @@ async def _adopt_remote(ctx: WorkerContext, account: Account, plan: AccountPlan,
     )
     found = [(op.sku, op.product_sku) for op in await pusher.prepare_creates(plan)]
     await asyncio.to_thread(ctx.store.mark_create_attempted, account.name, found)
-    return int(getattr(client, "requests_sent", 0) - before)
+    return requests_sent(client) - before
 
 
 def _follow_reviews(ctx: WorkerContext, account: Account) -> int:
@@ -252,10 +253,10 @@ def _follow_reviews(ctx: WorkerContext, account: Account) -> int:
     if not get_connector(account.marketplace).reviews:
         return 0
     client = ctx.client(account)
-    before = getattr(client, "requests_sent", 0)
+    before = requests_sent(client)
     with contextlib.suppress(MarketplaceError):
         ctx.run(follow_reviews(client, ctx.store))
-    return int(getattr(client, "requests_sent", 0) - before)
+    return requests_sent(client) - before
 
 
 def send_batches(ctx: WorkerContext, run_id: int, account: str) -> int:

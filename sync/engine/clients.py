@@ -69,3 +69,9 @@ def open_client(
     if connector.remembers_media:
         extra["media"] = StoredMediaMemory(store, account.name)
     return connector.client_factory(account, **extra)
+
+
+def requests_sent(client: object) -> int:
+    """Requests the account's client has sent so far (0 for one that counts none, or none
+    opened): a run's requests are the difference across it."""
+    return int(getattr(client, "requests_sent", 0) or 0)

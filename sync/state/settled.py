@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, text, update
@@ -61,7 +62,7 @@ def read_mark(store: StateStore, account: str, context: str) -> list[SettledChun
         return _chunks(conn, account, context) if _guarded(conn) else []
 
 
-def settled_since(store: StateStore) -> dict[str, Any]:
+def settled_since(store: StateStore) -> dict[str, datetime]:
     """Per settled account, when the run that left its mark ended: no binding of the account
     was written since (the triggers would have deleted the mark). Whether the mark also fits
     the catalog of the next run is that run's question (its chunks, its day)."""
